@@ -1,0 +1,90 @@
+// PIDF parsing for PUBLISH bodies (RFC 3863, RFC 4479, RFC 4480). The order of the steps is the
+// security design: a bounded byte scan refuses DTDs, deep nesting and undefined entities before
+// anything else runs; then size, UTF-8, well-formedness (XMLValidator), and only then the parser,
+// the namespace resolution and the PIDF rules. Failures are data: { ok: false, reason, status }.
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { toDocument } from './model.js';
+import { prescan } from './prescan.js';
+import { buildTree } from './tree.js';
+import type { PidfParseResult } from './types.js';
+
+export interface PidfParseOptions {
+  /** Largest accepted body in bytes (default 64 KiB): larger → status 413. */
+  maxBytes?: number;
+  /** Deepest accepted element nesting, <presence> = 1 (default 32). */
+  maxDepth?: number;
+  /** Most top-level children of <presence> (tuples, persons, devices, notes …), default 256. */
+  maxElements?: number;
+}
+
+export const PIDF_DEFAULTS = Object.freeze({ maxBytes: 64 * 1024, maxDepth: 32, maxElements: 256 });
+
+// One parser for the process, options fixed here and never per call. Library defaults are wrong
+// for PIDF: parseTagValue would turn <note>0123</note> into 123, ignoreAttributes drops `id` and
+// `entity`. Entity processing is off: the prescan admits only the five predefined entities and
+// character references, and tree.ts decodes those itself, so no DTD machinery can ever run.
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  allowBooleanAttributes: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  processEntities: false,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  removeNSPrefix: false,
+  cdataPropName: '#cdata',
+  commentPropName: false,
+  maxNestedTags: 64,
+});
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const encoder = new TextEncoder();
+
+const ENCODING_DECL = /^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']/;
+
+function refuse(reason: string, status = 400): PidfParseResult {
+  return { ok: false, reason, status };
+}
+
+export function parsePidf(body: Uint8Array | string, opts: PidfParseOptions = {}): PidfParseResult {
+  const maxBytes = opts.maxBytes ?? PIDF_DEFAULTS.maxBytes;
+  const maxDepth = opts.maxDepth ?? PIDF_DEFAULTS.maxDepth;
+  const maxElements = opts.maxElements ?? PIDF_DEFAULTS.maxElements;
+  const bytes = typeof body === 'string' ? encoder.encode(body) : body;
+
+  // The scan looks at no more than maxBytes: a hostile construct within them is reported
+  // (400) even when the body is also too large; nothing past the limit is ever examined.
+  const scan = prescan(bytes, maxBytes, maxDepth);
+  if (!scan.ok) return refuse(scan.reason);
+  if (bytes.length > maxBytes) return refuse(`body larger than ${maxBytes} bytes`, 413);
+  if (bytes.length === 0) return refuse('empty body');
+
+  let text: string;
+  try {
+    text = utf8.decode(bytes); // also drops a leading BOM
+  } catch {
+    return refuse('body is not valid UTF-8');
+  }
+  const enc = ENCODING_DECL.exec(text)?.[1]?.toLowerCase();
+  if (enc !== undefined && enc !== 'utf-8' && enc !== 'utf8' && enc !== 'us-ascii') {
+    return refuse(`unsupported encoding '${enc}' (UTF-8 only)`);
+  }
+
+  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+  if (valid !== true) return refuse(`not well-formed: ${valid.err.msg} (line ${valid.err.line})`);
+
+  let nodes: unknown;
+  try {
+    nodes = parser.parse(text);
+  } catch (e) {
+    // The parser throws on some hostile names (e.g. `__proto__`): a bad body, not a crash.
+    return refuse(`not well-formed: ${(e as Error).message}`);
+  }
+  const tree = buildTree(nodes);
+  if (!tree.ok) return refuse(tree.reason);
+  return toDocument(tree.root, maxElements);
+}

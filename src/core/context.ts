@@ -1,0 +1,51 @@
+// What every request handler is given: the parsed request, where it came from, and the
+// one way to answer it (core/respond.ts).
+import type { SipHeader, SipRequest } from '../codec/sip/types.js';
+import type { PidfParseResult } from '../codec/pidf/types.js';
+import type { Destination } from '../transaction/server-transactions.js';
+
+export interface ReplyOptions {
+  reason?: string;
+  toTag?: string;
+  headers?: SipHeader[];
+  body?: string | Uint8Array;
+  contentType?: string;
+}
+
+export interface RequestContext {
+  req: SipRequest;
+  pidf: PidfParseResult | null;
+  source: Destination;
+  now: number;
+  /** Sends the final response (once) and completes the server transaction. */
+  reply(status: number, opts?: ReplyOptions): void;
+}
+
+/** Parses a delta-seconds value (Expires header or param); null when absent or malformed. */
+export function deltaSeconds(value: string | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  const v = value.trim();
+  if (!/^\d{1,10}$/.test(v)) return null;
+  const n = Number(v);
+  // RFC 3261 §20.19: values above 2**32-1 are treated as the maximum.
+  return Math.min(n, 2 ** 32 - 1);
+}
+
+/** Splits `presence;id=abc` into the package name (lower case) and its id parameter. */
+export function parseEvent(value: string | undefined): { pkg: string; id: string | null } | null {
+  if (value === undefined) return null;
+  const parts = value.split(';');
+  const pkg = parts[0]!.trim().toLowerCase();
+  if (pkg === '') return null;
+  let id: string | null = null;
+  for (const p of parts.slice(1)) {
+    const eq = p.indexOf('=');
+    if (eq > 0 && p.slice(0, eq).trim().toLowerCase() === 'id') id = p.slice(eq + 1).trim();
+  }
+  return { pkg, id };
+}
+
+/** Random token for tags, ETags and branches: ≥ 64 bits (RFC 3261 §19.3 asks for ≥ 32). */
+export function randomToken(bytes = 8): string {
+  return crypto.getRandomValues(Buffer.alloc(bytes)).toString('base64url');
+}

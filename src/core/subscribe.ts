@@ -1,0 +1,184 @@
+// SUBSCRIBE (RFC 6665 §4.2.1, RFC 3856 §6): new subscriptions create a dialog (200 with our
+// To-tag and Contact), in-dialog ones refresh or end it (Expires 0); every accepted SUBSCRIBE
+// is followed at once by a NOTIFY carrying the current state.
+import { getHeader, getHeaderValues } from '../codec/sip/headers.js';
+import { parseNameAddr } from '../codec/sip/name-addr.js';
+import { parseUri, aorOf } from '../codec/sip/uri.js';
+import type { ActorSystem, Subscription } from '../actors/system.js';
+import { CSEQ_BLOCK } from '../actors/system.js';
+import type { Notifier } from '../actors/notifier.js';
+import type { Config } from '../config.js';
+import type { SubscriptionRecord } from '../store/fdb-store.js';
+import { deltaSeconds, parseEvent, randomToken, type RequestContext } from './context.js';
+import { PIDF_TYPE } from './publish.js';
+
+export type WatcherDecision = 'allow' | 'block' | 'polite-block' | 'confirm';
+
+export interface SubscribeDeps {
+  sys: ActorSystem;
+  notifier: Notifier;
+  cfg: Readonly<Config>;
+  /** Our Contact for the dialog, reachable from the watcher. */
+  contactFor(ctx: RequestContext): string;
+  /** Watcher authorization (RFC 3856 §5); 'allow' when no rules are configured. */
+  authorize(presentityAor: string, watcherAor: string): WatcherDecision;
+}
+
+export function dialogId(callId: string, localTag: string, remoteTag: string, event: string, eventId: string | null): string {
+  return `${callId}\n${localTag}\n${remoteTag}\n${event}\n${eventId ?? ''}`;
+}
+
+function tagOf(value: string | undefined): string | null {
+  const na = value === undefined ? null : parseNameAddr(value);
+  return na?.params.get('tag') ?? null;
+}
+
+/** Does the Accept header allow a PIDF body? (RFC 3856 §6.5: absent means PIDF.) */
+function acceptsPidf(values: string[]): boolean {
+  if (values.length === 0) return true;
+  return values.some((v) => {
+    const t = v.split(';')[0]!.trim().toLowerCase();
+    return t === PIDF_TYPE || t === '*/*' || t === 'application/*';
+  });
+}
+
+export function handleSubscribe(ctx: RequestContext, d: SubscribeDeps): void {
+  const { req, now } = ctx;
+  const { sys, cfg } = d;
+  const event = parseEvent(getHeader(req, 'Event'));
+  if (event === null || event.pkg !== 'presence') {
+    ctx.reply(489, { headers: [{ name: 'Allow-Events', value: 'presence' }] });
+    return;
+  }
+  if (!acceptsPidf(getHeaderValues(req, 'Accept'))) {
+    ctx.reply(406, { headers: [{ name: 'Accept', value: PIDF_TYPE }] });
+    return;
+  }
+  const rawExpires = getHeader(req, 'Expires');
+  const asked = rawExpires === undefined ? cfg.defaultExpires : deltaSeconds(rawExpires);
+  if (asked === null) {
+    ctx.reply(400, { reason: 'Bad Request - malformed Expires' });
+    return;
+  }
+  if (asked > 0 && asked < cfg.minExpires) {
+    ctx.reply(423, { headers: [{ name: 'Min-Expires', value: String(cfg.minExpires) }] });
+    return;
+  }
+  const expires = Math.min(asked, cfg.maxExpires);
+  const callId = getHeader(req, 'Call-ID') ?? '';
+  const remoteTag = tagOf(getHeader(req, 'From'));
+  if (remoteTag === null) {
+    ctx.reply(400, { reason: 'Bad Request - From without tag' });
+    return;
+  }
+  const cseq = Number((getHeader(req, 'CSeq') ?? '0').trim().split(/\s+/)[0]);
+  const localTag = tagOf(getHeader(req, 'To'));
+  const allowEvents = { name: 'Allow-Events', value: 'presence' };
+
+  if (localTag !== null) {
+    // In-dialog: refresh or unsubscribe (§4.2.1.4); unknown dialog → 481.
+    const sub = sys.subscriptions.get(dialogId(callId, localTag, remoteTag, event.pkg, event.id));
+    if (sub === undefined || sub.ending !== null) {
+      ctx.reply(481, { reason: 'Subscription Does Not Exist' });
+      return;
+    }
+    if (cseq <= sub.rec.remoteCseq) {
+      ctx.reply(500, { reason: 'Server Internal Error - CSeq out of order', headers: [{ name: 'Retry-After', value: '1' }] });
+      return;
+    }
+    sub.rec.remoteCseq = cseq;
+    sub.rec.expiresAt = now + expires * 1000;
+    const contact = parseNameAddr(getHeaderValues(req, 'Contact')[0] ?? '');
+    if (contact !== null) sub.rec.remoteTarget = contact.uri; // target refresh (RFC 6665 §4.1.2.4)
+    const headers = [{ name: 'Expires', value: String(expires) }, { name: 'Contact', value: d.contactFor(ctx) }, allowEvents];
+    if (expires === 0) {
+      ctx.reply(200, { headers });
+      d.notifier.terminate(sub, 'timeout');
+      return;
+    }
+    sys.rescheduleSubscription(sub);
+    sys.persistSubscription(sub).then(
+      () => {
+        ctx.reply(200, { headers });
+        d.notifier.notify(sub);
+      },
+      () => ctx.reply(500, { reason: 'Server Internal Error - store', headers: [{ name: 'Retry-After', value: '5' }] }),
+    );
+    return;
+  }
+
+  // A new subscription.
+  const to = parseNameAddr(getHeader(req, 'To') ?? '');
+  const from = parseNameAddr(getHeader(req, 'From') ?? '');
+  const ruri = parseUri(req.uri);
+  const toUri = to === null ? null : parseUri(to.uri);
+  const fromUri = from === null ? null : parseUri(from.uri);
+  if (ruri === null || toUri === null || fromUri === null || (toUri.scheme !== 'sip' && toUri.scheme !== 'sips')) {
+    ctx.reply(400, { reason: 'Bad Request - To/From not SIP URIs' });
+    return;
+  }
+  if (!sys.servesDomain(ruri.host)) {
+    ctx.reply(404, { reason: 'Not Found - domain not served here' });
+    return;
+  }
+  const contact = parseNameAddr(getHeaderValues(req, 'Contact')[0] ?? '');
+  if (contact === null) {
+    ctx.reply(400, { reason: 'Bad Request - SUBSCRIBE without Contact' });
+    return;
+  }
+  // The presentity is the Request-URI's resource (RFC 3856 §6.2), named in PIDF as in To.
+  const aor = ruri.user !== null ? aorOf(ruri) : aorOf(toUri);
+  const watcherAor = aorOf(fromUri);
+  const decision = aor === watcherAor ? 'allow' : d.authorize(aor, watcherAor);
+  if (decision === 'block') {
+    ctx.reply(403, { reason: 'Forbidden - watcher blocked' });
+    return;
+  }
+  const newTag = randomToken();
+  const rec: SubscriptionRecord = {
+    id: dialogId(callId, newTag, remoteTag, event.pkg, event.id),
+    aor,
+    entity: to!.uri,
+    event: event.pkg,
+    eventId: event.id,
+    callId,
+    localTag: newTag,
+    remoteTag,
+    localUri: `<${to!.uri}>`,
+    remoteUri: from!.displayName ? `"${from!.displayName.replace(/["\\]/g, '\\$&')}" <${from!.uri}>` : `<${from!.uri}>`,
+    watcherAor,
+    remoteTarget: contact.uri,
+    routeSet: getHeaderValues(req, 'Record-Route'),
+    localCseq: 0,
+    cseqReserved: CSEQ_BLOCK,
+    remoteCseq: cseq,
+    expiresAt: now + expires * 1000,
+    state: decision === 'confirm' ? 'pending' : 'active',
+    polite: decision === 'polite-block',
+    source: { address: ctx.source.address, port: ctx.source.port },
+  };
+  const sub: Subscription = { rec, inFlight: false, dirty: false, ending: null, ended: false, transient: expires === 0 };
+  const headers = [
+    { name: 'Expires', value: String(expires) },
+    { name: 'Contact', value: d.contactFor(ctx) },
+    allowEvents,
+    ...rec.routeSet.map((r) => ({ name: 'Record-Route', value: r })),
+  ];
+  sys.addSubscription(sub);
+  if (expires === 0) {
+    // A fetch (RFC 6665 §4.4.3): one NOTIFY with the current state, then the subscription ends.
+    ctx.reply(200, { toTag: newTag, headers });
+    d.notifier.terminate(sub, 'timeout');
+    return;
+  }
+  sys.persistSubscription(sub).then(
+    () => {
+      ctx.reply(200, { toTag: newTag, headers });
+      d.notifier.notify(sub);
+    },
+    () => {
+      sys.removeSubscription(sub);
+      ctx.reply(500, { reason: 'Server Internal Error - store', headers: [{ name: 'Retry-After', value: '5' }] });
+    },
+  );
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// Entry point: `comsipl [serve] [options]`, or one of the tool sub-commands. Builds the config,
+// the logger and the server; stops cleanly on SIGINT/SIGTERM.
+import { loadConfig, usage, ConfigError } from './config.js';
+import { createLogger } from './log.js';
+import { Server } from './server.js';
+import { StoreError } from './store/fdb-store.js';
+import { PRODUCT } from './version.js';
+
+async function subcommand(name: string, argv: string[]): Promise<number | null> {
+  switch (name) {
+    case 'load':
+      return (await import('./load/cli.js')).runLoadCli(argv);
+    case 'user':
+      return (await import('./auth/user-cli.js')).runUserCli(argv);
+    case 'rules':
+      return (await import('./policy/rules-cli.js')).runRulesCli(argv);
+    default:
+      return null;
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] !== undefined && !argv[0].startsWith('-')) {
+    const code = argv[0] === 'serve' ? null : await subcommand(argv[0], argv.slice(1));
+    if (code !== null) return code;
+    if (argv[0] !== 'serve') {
+      process.stderr.write(`comsipl: unknown command '${argv[0]}' (see --help)\n`);
+      return 2;
+    }
+    argv = argv.slice(1);
+  }
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${PRODUCT}\n${usage()}\n`);
+    return 0;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`${PRODUCT}\n`);
+    return 0;
+  }
+  let cfg;
+  try {
+    cfg = loadConfig(argv);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`comsipl: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const log = createLogger(cfg.logLevel);
+  let server: Server;
+  try {
+    server = new Server(cfg, log);
+    await server.start();
+  } catch (e) {
+    const msg = e instanceof StoreError ? e.message : `cannot start: ${(e as Error).message}`;
+    log.fatal({ err: (e as Error).message }, msg);
+    log.flush();
+    process.stderr.write(`comsipl: ${msg}\n`);
+    return 1;
+  }
+  if (cfg.host !== '127.0.0.1' && cfg.host !== '::1') {
+    log.warn({ host: cfg.host }, 'serving without authentication on a non-loopback address: anyone can register and publish');
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      server.stop().then(
+        () => {
+          log.info('stopped');
+          log.flush();
+          resolve(0);
+        },
+        (err: Error) => {
+          log.error({ err: err.message }, 'unclean stop');
+          log.flush();
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Anything left (pool threads, handles) must not keep a stopped server alive.
+    setTimeout(() => process.exit(code), 500).unref();
+  },
+  (err: Error) => {
+    process.stderr.write(`comsipl: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

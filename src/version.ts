@@ -1,0 +1,14 @@
+// The one place the version string comes from (package.json), for Server / User-Agent headers.
+import { readFileSync } from 'node:fs';
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export const VERSION = readVersion();
+export const PRODUCT = `ComSIPL/${VERSION}`;

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { loadConfig, ConfigError, DEFAULTS } from '../../src/config.js';
+import { REPO_ROOT } from '../support/fixtures.js';
+
+test('defaults, then file, then environment, then flags', () => {
+  assert.equal(loadConfig([], {}).port, DEFAULTS.port);
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'c.json');
+  writeFileSync(file, JSON.stringify({ port: 5070, minExpires: 30, domain: ['Example.com'] }));
+  const c = loadConfig(['--config', file, '--min-expires', '45'], { COMSIPL_PORT: '5080', COMSIPL_LOG_LEVEL: 'warn' });
+  assert.equal(c.port, 5080);
+  assert.equal(c.minExpires, 45);
+  assert.equal(c.logLevel, 'warn');
+  assert.deepEqual(c.domain, ['Example.com']);
+  assert.ok(Object.isFrozen(c));
+});
+
+test('a bad value is one clear error naming it', () => {
+  assert.throws(() => loadConfig(['--port', '70000'], {}), (e: Error) => e instanceof ConfigError && /--port/.test(e.message));
+  assert.throws(() => loadConfig(['--workers', 'two'], {}), /--workers.*not a whole number/);
+  assert.throws(() => loadConfig([], { COMSIPL_LOG_LEVEL: 'loud' }), /COMSIPL_LOG_LEVEL/);
+  assert.throws(() => loadConfig(['--host', 'example.com'], {}), /--host/);
+  assert.throws(() => loadConfig(['--bogus', '1'], {}), /unknown option '--bogus'/);
+  assert.throws(() => loadConfig(['--min-expires', '500', '--max-expires', '100'], {}), /above --max-expires/);
+});
+
+test('the CLI exits 2 with one line on a bad value', () => {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'dist/src/main.js'), '--port', 'x'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /--port/);
+});
