@@ -2,13 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TimerWheel } from '../../src/actors/timer-wheel.js';
 
-test('fires keys in time order, once, when their slot passes', () => {
+test('fires keys in time order, once, never before their deadline', () => {
   const w = new TimerWheel<string>(100, 0);
   w.schedule(250, 'b');
   w.schedule(120, 'a');
   w.schedule(900, 'c');
   const fired: string[] = [];
   w.advance(199, (k) => fired.push(k));
+  assert.equal(fired.length, 0, "a (120) rounds up to the 200 slot: never early");
+  w.advance(200, (k) => fired.push(k));
   assert.deepEqual(fired, ['a']);
   w.advance(300, (k) => fired.push(k));
   assert.deepEqual(fired, ['a', 'b']);
@@ -18,15 +20,17 @@ test('fires keys in time order, once, when their slot passes', () => {
   assert.equal(w.size, 0);
 });
 
-test('a deadline in the past fires on the next advance; rescheduling from fire works', () => {
+test('an overdue deadline fires within one resolution; rescheduling from fire works', () => {
   const w = new TimerWheel<number>(10, 1000);
   w.advance(2000, () => assert.fail('empty'));
-  w.schedule(5, 1);
+  w.schedule(5, 1); // long past
   const fired: number[] = [];
-  w.advance(2001, (k) => {
+  const fire = (k: number): void => {
     fired.push(k);
-    if (k < 3) w.schedule(2001 + 10, k + 1);
-  });
-  w.advance(2100, (k) => fired.push(k));
-  assert.deepEqual(fired, [1, 2]);
+    if (k < 3) w.schedule(2020 + k * 10, k + 1);
+  };
+  w.advance(2010, fire);
+  assert.deepEqual(fired, [1]);
+  w.advance(2100, fire);
+  assert.deepEqual(fired, [1, 2, 3]);
 });

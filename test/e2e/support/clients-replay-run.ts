@@ -60,7 +60,18 @@ try {
       const sock = await socketFor((top && parseVia(top)?.port) || 25071);
       const mark = inbox.length;
       sock.send(msg, srv.port, '127.0.0.1');
-      await new Promise((r) => setTimeout(r, 400));
+      // Wait for the answer (and, after a SUBSCRIBE, its NOTIFY) — bounded, never a fixed guess.
+      const cseq = req ? getHeader(req, 'CSeq') : undefined;
+      const wantNotify = req?.method === 'SUBSCRIBE';
+      const deadline = Date.now() + (req ? 5000 : 300);
+      for (;;) {
+        const seen = inbox.slice(mark);
+        const answered = seen.some((m) => m.kind === 'response' && getHeader(m, 'CSeq') === cseq);
+        const notified = seen.some((m) => m.kind === 'request' && m.method === 'NOTIFY');
+        if (req && answered && (!wantNotify || notified)) break;
+        if (Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
       const got = inbox.slice(mark);
       const res = got.find((m) => m.kind === 'response' && getHeader(m, 'Call-ID') === callId);
       const step: StepResult = {

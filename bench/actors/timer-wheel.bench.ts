@@ -1,0 +1,19 @@
+// The expiry wheel at a million timers: schedule, then fire them all.
+import { performance } from 'node:perf_hooks';
+import { TimerWheel } from '../../src/actors/timer-wheel.js';
+import { printRate, isMain } from '../support/report.js';
+
+export async function run(): Promise<void> {
+  console.log(`# timer-wheel (node ${process.version})`);
+  const n = 1_000_000;
+  const w = new TimerWheel<number>(1000, 0);
+  let t0 = performance.now();
+  for (let i = 0; i < n; i++) w.schedule(1000 + ((i * 7919) % 3_600_000), i);
+  printRate('schedule 1M expiries over an hour', n, performance.now() - t0, 'timers');
+  let fired = 0;
+  t0 = performance.now();
+  for (let now = 0; now <= 3_700_000; now += 1000) w.advance(now, () => { fired++; });
+  printRate('advance an hour in 1 s ticks, fire all', fired, performance.now() - t0, 'timers');
+}
+
+if (isMain(import.meta.url)) await run();
