@@ -16,6 +16,15 @@ export interface Datagram {
 
 const SOCKET_BUFFER = 8 * 1024 * 1024; // absorbs bursts from load generators (kernel may cap it)
 
+/**
+ * dgram runs every send through dns.lookup, even for a numeric address (it showed in the CPU
+ * profile). We only ever send to numeric addresses (rinfo, received, IP-literal targets), so
+ * the lookup is the identity.
+ */
+function numericLookup(address: string, _opts: unknown, cb: (err: Error | null, address: string, family: number) => void): void {
+  cb(null, address, isIP(address) === 6 ? 6 : 4);
+}
+
 export class UdpTransport {
   readonly #host: string;
   #port: number;
@@ -57,7 +66,7 @@ export class UdpTransport {
   }
 
   #bind(type: 'udp4' | 'udp6', host: string, port: number, ipv6Only: boolean): Promise<dgram.Socket> {
-    const sock = dgram.createSocket({ type, ipv6Only, recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER });
+    const sock = dgram.createSocket({ type, ipv6Only, recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER, lookup: numericLookup });
     const fam: 4 | 6 = type === 'udp4' ? 4 : 6;
     return new Promise((resolve, reject) => {
       sock.once('error', reject);
