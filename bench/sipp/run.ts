@@ -1,0 +1,202 @@
+// SIPp runner: npm run load:sipp -- <scenario> --rate R --calls N [--ramp] [--server-args "..."]
+//   [--target host:port] [--watchers K] [--json] [--fake]
+// Starts a fresh server (unless --target), runs SIPp bounded, prints ONE result line.
+// --ramp raises the rate step by step (bounded steps and time) and reports the highest rate
+// with < 0.1 % failed calls and < 0.1 % retransmissions. fanout runs watcher and publisher
+// SIPp instances together. Scenario files: bench/sipp/*.xml (read from the source tree).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freeUdpPort, startServer, type StartedServer } from './server.js';
+import { percentile, runSipp, type SippResult } from './sipp.js';
+
+const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
+const SCENARIO_DIR = join(REPO, 'bench', 'sipp');
+const SCENARIOS = ['register', 'publish', 'subscribe', 'mixed', 'fanout'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+export interface RunnerOptions {
+  scenario: Scenario;
+  rate: number;
+  calls: number;
+  ramp: boolean;
+  rampSteps: number;
+  rampFactor: number;
+  stepSeconds: number;
+  serverArgs: string[];
+  target: string | null;
+  watchers: number;
+  json: boolean;
+  fake: boolean;
+  label: string;
+}
+
+export interface RunLine {
+  label: string;
+  scenario: string;
+  offeredRate: number;
+  calls: number;
+  ok: number;
+  failed: number;
+  okPerSecond: number;
+  retransmissions: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  wallSeconds: number;
+  note?: string;
+}
+
+function parse(argv: string[]): RunnerOptions {
+  const o: RunnerOptions = {
+    scenario: 'register', rate: 100, calls: 1000, ramp: false, rampSteps: 8, rampFactor: 1.5, stepSeconds: 5,
+    serverArgs: [], target: null, watchers: 10, json: false, fake: false, label: 'comsipl',
+  };
+  const rest = [...argv];
+  const first = rest[0];
+  if (first !== undefined && !first.startsWith('--')) {
+    if (!SCENARIOS.includes(first as Scenario)) throw new Error(`scenario must be one of ${SCENARIOS.join(', ')}`);
+    o.scenario = first as Scenario;
+    rest.shift();
+  }
+  const bounded = (name: string, v: string | undefined, min: number, max: number): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be between ${min} and ${max}`);
+    return n;
+  };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    switch (a) {
+      case '--rate': o.rate = bounded(a, rest[++i], 0.1, 200_000); break;
+      case '--calls': o.calls = Math.floor(bounded(a, rest[++i], 1, 10_000_000)); break;
+      case '--ramp': o.ramp = true; break;
+      case '--ramp-steps': o.rampSteps = Math.floor(bounded(a, rest[++i], 1, 20)); break;
+      case '--ramp-factor': o.rampFactor = bounded(a, rest[++i], 1.05, 4); break;
+      case '--step-seconds': o.stepSeconds = bounded(a, rest[++i], 1, 120); break;
+      case '--server-args': o.serverArgs = (rest[++i] ?? '').split(/\s+/).filter((s) => s !== ''); break;
+      case '--target': o.target = rest[++i] ?? null; break;
+      case '--watchers': o.watchers = Math.floor(bounded(a, rest[++i], 1, 1000)); break;
+      case '--label': o.label = rest[++i] ?? o.label; break;
+      case '--json': o.json = true; break;
+      case '--fake': o.fake = true; break;
+      default: throw new Error(`unknown option ${a}`);
+    }
+  }
+  return o;
+}
+
+/** Three distinct free ports for one SIPp instance (SIP, media, control). */
+async function sippPorts(): Promise<[number, number, number]> {
+  return [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
+}
+
+async function once(o: RunnerOptions, target: string, rate: number, calls: number): Promise<RunLine> {
+  const dir = mkdtempSync(join(tmpdir(), 'comsipl-sipp-'));
+  try {
+    let r: SippResult;
+    let expected = calls;
+    if (o.scenario === 'fanout') {
+      // calls = presentities; every presentity has `watchers` watcher calls.
+      const run = Date.now().toString(36);
+      const wDir = join(dir, 'w');
+      const pDir = join(dir, 'p');
+      for (const d of [wDir, pDir]) mkdirSync(d);
+      const presentities = Array.from({ length: calls }, (_, i) => `f${run}x${i}`);
+      writeFileSync(join(dir, 'presentities.csv'), `SEQUENTIAL\n${presentities.map((p) => `${p};\n`).join('')}`);
+      writeFileSync(join(dir, 'watchers.csv'), `SEQUENTIAL\n${presentities.flatMap((p) => Array.from({ length: o.watchers }, (_, k) => `${p};${p}w${k};\n`)).join('')}`);
+      const nWatchers = calls * o.watchers;
+      const subscribeSeconds = nWatchers / rate;
+      const [wp, wm, wc] = await sippPorts();
+      const [pp, pm, pc] = await sippPorts();
+      const watchers = runSipp({
+        scenarioFile: join(SCENARIO_DIR, 'fanout-watcher.xml'), target, rate, calls: nWatchers, dir: wDir,
+        port: wp, mediaPort: wm, controlPort: wc, timeoutS: Math.ceil(subscribeSeconds + 90), inf: join(dir, 'watchers.csv'),
+      });
+      // Publishers start once the watchers are (nearly) all subscribed.
+      await new Promise((res) => setTimeout(res, Math.min(60_000, subscribeSeconds * 1000 + 1000)));
+      const publishers = runSipp({
+        scenarioFile: join(SCENARIO_DIR, 'fanout-publisher.xml'), target, rate: Math.max(1, rate / o.watchers), calls, dir: pDir,
+        port: pp, mediaPort: pm, controlPort: pc, timeoutS: Math.ceil(calls / Math.max(1, rate / o.watchers) + 60), inf: join(dir, 'presentities.csv'),
+      });
+      const [w, p] = await Promise.all([watchers, publishers]);
+      r = {
+        ...w, ok: w.ok + p.ok, failed: w.failed + p.failed, retransmissions: w.retransmissions + p.retransmissions,
+        rtts: [...w.rtts, ...p.rtts].sort((a, b) => a - b), stderrTail: `${w.stderrTail} ${p.stderrTail}`.trim(),
+      };
+      expected = nWatchers + calls;
+    } else {
+      const [port, mediaPort, controlPort] = await sippPorts();
+      r = await runSipp({
+        scenarioFile: join(SCENARIO_DIR, `${o.scenario}.xml`), target, rate, calls, dir, port, mediaPort, controlPort,
+        timeoutS: Math.ceil(calls / rate + 60),
+      });
+    }
+    const failed = Math.max(r.failed, expected - r.ok);
+    const line: RunLine = {
+      label: o.label, scenario: o.scenario, offeredRate: rate, calls: expected, ok: r.ok, failed,
+      okPerSecond: Math.round((r.ok / r.wallSeconds) * 10) / 10, retransmissions: r.retransmissions,
+      p50: percentile(r.rtts, 50), p90: percentile(r.rtts, 90), p99: percentile(r.rtts, 99),
+      wallSeconds: Math.round(r.wallSeconds * 100) / 100,
+    };
+    if (failed > 0 && r.stderrTail !== '') line.note = r.stderrTail.slice(0, 300);
+    return line;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function format(l: RunLine): string {
+  return `${l.label} ${l.scenario}: offered ${l.offeredRate}/s, ${l.okPerSecond} ok calls/s (wall ${l.wallSeconds} s), ` +
+    `ok ${l.ok}/${l.calls}, failed ${l.failed}, retrans ${l.retransmissions}, ` +
+    `rtt p50 ${l.p50} ms p90 ${l.p90} ms p99 ${l.p99} ms${l.note === undefined ? '' : ` [${l.note}]`}`;
+}
+
+const passes = (l: RunLine): boolean => l.failed <= l.calls * 0.001 && l.retransmissions <= l.calls * 0.001;
+
+export async function runSippCli(argv: string[]): Promise<number> {
+  let o: RunnerOptions;
+  try {
+    o = parse(argv);
+  } catch (err) {
+    process.stderr.write(`load:sipp: ${(err as Error).message}\n`);
+    return 2;
+  }
+  let server: StartedServer | null = null;
+  try {
+    let target = o.target;
+    if (target === null) {
+      server = await startServer({
+        entry: join(REPO, 'dist', o.fake ? 'bench/load/fake-server.js' : 'src/main.js'), extraArgs: o.serverArgs, fake: o.fake, cwd: REPO,
+      });
+      target = `127.0.0.1:${server.port}`;
+    }
+    if (!o.ramp) {
+      const l = await once(o, target, o.rate, o.calls);
+      process.stdout.write(`${o.json ? JSON.stringify(l) : format(l)}\n`);
+      return l.failed === 0 ? 0 : 1;
+    }
+    let best: RunLine | null = null;
+    const steps: RunLine[] = [];
+    for (let i = 0, rate = o.rate; i < o.rampSteps; i++, rate = Math.round(rate * o.rampFactor)) {
+      const l = await once(o, target, rate, o.scenario === 'fanout' ? o.calls : Math.max(10, Math.round(rate * o.stepSeconds)));
+      steps.push(l);
+      if (!o.json) process.stderr.write(`  step ${i + 1}: ${format(l)}\n`);
+      if (!passes(l)) break;
+      best = l;
+    }
+    const summary = { label: o.label, scenario: o.scenario, maxRate: best?.offeredRate ?? 0, best, steps };
+    process.stdout.write(o.json ? `${JSON.stringify(summary)}\n`
+      : `${o.label} ${o.scenario}: highest clean rate ${summary.maxRate}/s${best === null ? '' : ` (${format(best)})`}\n`);
+    return best === null ? 1 : 0;
+  } catch (err) {
+    process.stderr.write(`load:sipp: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    await server?.stop();
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await runSippCli(process.argv.slice(2));
+}

@@ -1,0 +1,170 @@
+// Counters and latency histograms of one generator shard, a plain-data snapshot that can
+// cross a worker_threads boundary (errors are data: failures are counted by reason string),
+// and the merged report. Latencies are recorded in microseconds in HDR histograms so that
+// percentiles stay exact to 3 significant digits whatever the run length.
+import hdr from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+
+function newHistogram(): Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
+}
+
+export interface StatsSnapshot {
+  callsStarted: number;
+  callsOk: number;
+  callsFailed: number;
+  requests: number;
+  retransmissions: number;
+  timeouts: number;
+  notifies: number;
+  notifyRetrans: number;
+  strayNotifies: number;
+  /** status code → count of final responses */
+  responses: Record<string, number>;
+  /** failure reason → count of failed calls */
+  failures: Record<string, number>;
+  /** method (and 'ALL') → compressed base64 HDR histogram of transaction latency (µs) */
+  latency: Record<string, string>;
+}
+
+export class Stats {
+  callsStarted = 0;
+  callsOk = 0;
+  callsFailed = 0;
+  requests = 0;
+  retransmissions = 0;
+  timeouts = 0;
+  notifies = 0;
+  notifyRetrans = 0;
+  strayNotifies = 0;
+  readonly responses = new Map<number, number>();
+  readonly failures = new Map<string, number>();
+  readonly #latency = new Map<string, Histogram>();
+  readonly #all = newHistogram();
+
+  recordResponse(method: string, status: number, latencyUs: number): void {
+    this.responses.set(status, (this.responses.get(status) ?? 0) + 1);
+    let h = this.#latency.get(method);
+    if (h === undefined) {
+      h = newHistogram();
+      this.#latency.set(method, h);
+    }
+    const v = Math.max(1, Math.round(latencyUs));
+    h.recordValue(v);
+    this.#all.recordValue(v);
+  }
+
+  recordFailure(reason: string): void {
+    this.callsFailed++;
+    this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
+  }
+
+  snapshot(): StatsSnapshot {
+    const latency: Record<string, string> = { ALL: hdr.encodeIntoCompressedBase64(this.#all) };
+    for (const [m, h] of this.#latency) latency[m] = hdr.encodeIntoCompressedBase64(h);
+    return {
+      callsStarted: this.callsStarted, callsOk: this.callsOk, callsFailed: this.callsFailed,
+      requests: this.requests, retransmissions: this.retransmissions, timeouts: this.timeouts,
+      notifies: this.notifies, notifyRetrans: this.notifyRetrans, strayNotifies: this.strayNotifies,
+      responses: Object.fromEntries([...this.responses].map(([k, v]) => [String(k), v])),
+      failures: Object.fromEntries(this.failures),
+      latency,
+    };
+  }
+}
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface LoadReport {
+  scenario: string;
+  target: string;
+  offeredRate: number;
+  wallSeconds: number;
+  calls: { started: number; ok: number; failed: number };
+  callsPerSecond: number;
+  requests: number;
+  requestsPerSecond: number;
+  retransmissions: number;
+  timeouts: number;
+  notifies: { received: number; retransmitted: number; stray: number };
+  responses: Record<string, number>;
+  failures: Record<string, number>;
+  /** Milliseconds, per method and ALL. */
+  latencyMs: Record<string, LatencySummary>;
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+function summarize(h: Histogram): LatencySummary {
+  const ms = (us: number): number => Math.round(us) / 1000;
+  return {
+    count: h.totalCount,
+    p50: ms(h.getValueAtPercentile(50)),
+    p90: ms(h.getValueAtPercentile(90)),
+    p99: ms(h.getValueAtPercentile(99)),
+    max: ms(h.maxValue),
+  };
+}
+
+/** Merge shard snapshots into one report; rates come from the caller's wall clock. */
+export function buildReport(
+  parts: StatsSnapshot[], meta: { scenario: string; target: string; offeredRate: number; wallSeconds: number },
+): LoadReport {
+  const r: LoadReport = {
+    ...meta, calls: { started: 0, ok: 0, failed: 0 }, callsPerSecond: 0, requests: 0, requestsPerSecond: 0,
+    retransmissions: 0, timeouts: 0, notifies: { received: 0, retransmitted: 0, stray: 0 },
+    responses: {}, failures: {}, latencyMs: {},
+  };
+  const hist = new Map<string, Histogram>();
+  for (const p of parts) {
+    r.calls.started += p.callsStarted;
+    r.calls.ok += p.callsOk;
+    r.calls.failed += p.callsFailed;
+    r.requests += p.requests;
+    r.retransmissions += p.retransmissions;
+    r.timeouts += p.timeouts;
+    r.notifies.received += p.notifies;
+    r.notifies.retransmitted += p.notifyRetrans;
+    r.notifies.stray += p.strayNotifies;
+    addCounts(r.responses, p.responses);
+    addCounts(r.failures, p.failures);
+    for (const [m, enc] of Object.entries(p.latency)) {
+      const h = hdr.decodeFromCompressedBase64(enc);
+      const acc = hist.get(m);
+      if (acc === undefined) hist.set(m, h);
+      else acc.add(h);
+    }
+  }
+  const secs = Math.max(meta.wallSeconds, 1e-3);
+  r.callsPerSecond = Math.round((r.calls.ok / secs) * 10) / 10;
+  r.requestsPerSecond = Math.round((r.requests / secs) * 10) / 10;
+  for (const [m, h] of hist) r.latencyMs[m] = summarize(h);
+  return r;
+}
+
+/** Human-readable final table. */
+export function formatReport(r: LoadReport): string {
+  const lines = [
+    `scenario ${r.scenario}  target ${r.target}  offered ${r.offeredRate} calls/s  wall ${r.wallSeconds.toFixed(2)} s`,
+    `calls     started ${r.calls.started}  ok ${r.calls.ok}  failed ${r.calls.failed}  -> ${r.callsPerSecond} ok calls/s`,
+    `requests  sent ${r.requests} (${r.requestsPerSecond}/s)  retransmissions ${r.retransmissions}  timeouts ${r.timeouts}`,
+    `notifies  received ${r.notifies.received}  retransmitted-by-server ${r.notifies.retransmitted}  stray ${r.notifies.stray}`,
+    `responses ${Object.entries(r.responses).map(([k, v]) => `${k}:${v}`).join('  ') || '-'}`,
+  ];
+  const failures = Object.entries(r.failures);
+  if (failures.length > 0) lines.push(`failures  ${failures.map(([k, v]) => `${k}: ${v}`).join('  ')}`);
+  lines.push('latency (ms)   count        p50        p90        p99        max');
+  for (const [m, s] of Object.entries(r.latencyMs)) {
+    const cols = [s.p50, s.p90, s.p99, s.max].map((v) => v.toFixed(3).padStart(10)).join(' ');
+    lines.push(`  ${m.padEnd(10)} ${String(s.count).padStart(8)} ${cols}`);
+  }
+  return lines.join('\n');
+}
