@@ -3,8 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
+import { join } from 'node:path';
 
 export type NotifyTimeoutPolicy = 'end' | 'keep';
+/** 'auto' is only a default: loadConfig resolves it to 'on' or 'off' from the listen address. */
+export type AuthMode = 'on' | 'off' | 'auto';
 
 export interface Config {
   host: string;
@@ -24,6 +27,26 @@ export interface Config {
   notifyTimeout: NotifyTimeoutPolicy;
   /** Bound on requests waiting for parse/actors/commit; past it new requests get 503. */
   maxPending: number;
+  /** Digest authentication of REGISTER/PUBLISH/SUBSCRIBE (RFC 3261 §22); always 'on'|'off' once loaded. */
+  auth: AuthMode;
+  /** Digest realm; '' = the first --domain, else the host. Resolved by loadConfig. */
+  realm: string;
+  /** Users file (HA1 hashes); '' = <data>/users.json. Resolved by loadConfig. */
+  users: string;
+  /** Watcher rules file; '' = <data>/rules.json. Resolved by loadConfig. */
+  rules: string;
+  /** New requests per second per source IP; 0 = no per-source limit. */
+  rateLimit: number;
+  /** Token bucket depth per source; 0 = twice the rate (at least 1). */
+  rateBurst: number;
+  /** Store writes waiting for their commit before new requests get 503. */
+  maxStoreQueue: number;
+  /** NOTIFYs queued or in flight (all dialogs) before further ones wait in the backlog. */
+  maxNotifies: number;
+  /** Shortest time between two state NOTIFYs of one dialog (RFC 3856 §6.10 throttling); 0 = none. */
+  notifyMinInterval: number;
+  /** SIP timer T1 in ms for our NOTIFY client transactions. Hidden: COMSIPL_TEST_T1_MS only, for tests. */
+  timerT1: number;
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -41,11 +64,21 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   maxMessageSize: 65507,
   notifyTimeout: 'end',
   maxPending: 50000,
+  auth: 'auto',
+  realm: '',
+  users: '',
+  rules: '',
+  rateLimit: 0,
+  rateBurst: 0,
+  maxStoreQueue: 20000,
+  maxNotifies: 20000,
+  notifyMinInterval: 0,
+  timerT1: 500,
 });
 
 export class ConfigError extends Error {}
 
-type Kind = 'string' | 'port' | 'int' | 'list' | 'level' | 'policy';
+type Kind = 'string' | 'port' | 'int' | 'list' | 'level' | 'policy' | 'auth' | 'text';
 interface OptionSpec { key: keyof Config; flag: string; env: string; kind: Kind; help: string; min?: number }
 
 const OPTIONS: OptionSpec[] = [
@@ -61,7 +94,23 @@ const OPTIONS: OptionSpec[] = [
   { key: 'maxMessageSize', flag: '--max-message-size', env: 'COMSIPL_MAX_MESSAGE_SIZE', kind: 'int', min: 512, help: 'largest datagram (bytes)' },
   { key: 'notifyTimeout', flag: '--notify-timeout', env: 'COMSIPL_NOTIFY_TIMEOUT', kind: 'policy', help: 'end|keep: subscription after a NOTIFY timeout' },
   { key: 'maxPending', flag: '--max-pending', env: 'COMSIPL_MAX_PENDING', kind: 'int', min: 1, help: 'requests in flight before 503' },
+  { key: 'auth', flag: '--auth', env: 'COMSIPL_AUTH', kind: 'auth', help: 'on|off: digest authentication (auto: off on loopback only)' },
+  { key: 'realm', flag: '--realm', env: 'COMSIPL_REALM', kind: 'text', help: 'digest realm (empty: first --domain, else --host)' },
+  { key: 'users', flag: '--users', env: 'COMSIPL_USERS', kind: 'text', help: 'users file (empty: <data>/users.json)' },
+  { key: 'rules', flag: '--rules', env: 'COMSIPL_RULES', kind: 'text', help: 'watcher rules file (empty: <data>/rules.json)' },
+  { key: 'rateLimit', flag: '--rate-limit', env: 'COMSIPL_RATE_LIMIT', kind: 'int', min: 0, help: 'new requests/s per source IP (0 = off)' },
+  { key: 'rateBurst', flag: '--rate-burst', env: 'COMSIPL_RATE_BURST', kind: 'int', min: 0, help: 'burst per source IP (0 = 2 x rate)' },
+  { key: 'maxStoreQueue', flag: '--max-store-queue', env: 'COMSIPL_MAX_STORE_QUEUE', kind: 'int', min: 1, help: 'store writes awaiting commit before 503' },
+  { key: 'maxNotifies', flag: '--max-notifies', env: 'COMSIPL_MAX_NOTIFIES', kind: 'int', min: 1, help: 'NOTIFYs queued/in flight before the rest wait' },
+  { key: 'notifyMinInterval', flag: '--notify-min-interval', env: 'COMSIPL_NOTIFY_MIN_INTERVAL', kind: 'int', min: 0, help: 'min seconds between state NOTIFYs per dialog' },
 ];
+
+const LOOPBACK = new Set(['127.0.0.1', '::1']);
+
+/** True for the addresses on which running without authentication is acceptable by default. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host);
+}
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -69,6 +118,12 @@ function convert(spec: OptionSpec, raw: unknown, source: string): unknown {
   const where = `${spec.flag} (${source})`;
   const str = typeof raw === 'number' ? String(raw) : raw;
   switch (spec.kind) {
+    case 'text':
+      if (typeof str !== 'string') throw new ConfigError(`${where}: expected a string`);
+      return str;
+    case 'auth':
+      if (str !== 'on' && str !== 'off' && str !== 'auto') throw new ConfigError(`${where}: '${String(raw)}' is not on|off|auto`);
+      return str;
     case 'string':
       if (typeof str !== 'string' || str === '') throw new ConfigError(`${where}: expected a non-empty value`);
       return str;
@@ -148,5 +203,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     cfg.defaultExpires = Math.min(Math.max(cfg.defaultExpires, cfg.minExpires), cfg.maxExpires);
   }
   if (cfg.workers > Math.max(1, os.availableParallelism() * 4)) throw new ConfigError(`--workers ${cfg.workers} is more than 4 per core`);
+  // Secure by default: a server reachable from other hosts authenticates unless told not to.
+  if (cfg.auth === 'auto') cfg.auth = isLoopback(cfg.host) ? 'off' : 'on';
+  if (cfg.realm === '') cfg.realm = cfg.domain[0] ?? cfg.host;
+  if (cfg.users === '') cfg.users = join(cfg.data, 'users.json');
+  if (cfg.rules === '') cfg.rules = join(cfg.data, 'rules.json');
+  if (cfg.rateBurst === 0) cfg.rateBurst = Math.max(1, cfg.rateLimit * 2);
+  // Undocumented on purpose: only tests shorten T1 (timer F = 64·T1) to see NOTIFY timeouts fast.
+  const t1 = env.COMSIPL_TEST_T1_MS;
+  if (t1 !== undefined && t1 !== '') {
+    if (!/^\d+$/.test(t1) || Number(t1) < 1 || Number(t1) > 10_000) throw new ConfigError(`COMSIPL_TEST_T1_MS: '${t1}' is not 1..10000`);
+    cfg.timerT1 = Number(t1);
+  }
   return Object.freeze({ ...cfg, domain: Object.freeze([...cfg.domain]) as string[] });
 }

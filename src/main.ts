@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Entry point: `comsipl [serve] [options]`, or one of the tool sub-commands. Builds the config,
-// the logger and the server; stops cleanly on SIGINT/SIGTERM.
-import { loadConfig, usage, ConfigError } from './config.js';
+// the logger and the server; stops cleanly on SIGINT/SIGTERM, reloads users and rules on SIGHUP.
+import { loadConfig, usage, ConfigError, isLoopback } from './config.js';
 import { createLogger } from './log.js';
 import { Server } from './server.js';
 import { StoreError } from './store/fdb-store.js';
+import { UsersFileError } from './auth/users-file.js';
+import { RulesFileError } from './policy/watcher-rules.js';
 import { PRODUCT } from './version.js';
 
 async function subcommand(name: string, argv: string[]): Promise<number | null> {
@@ -52,16 +54,23 @@ async function main(argv: string[]): Promise<number> {
   let server: Server;
   try {
     server = new Server(cfg, log);
+    // Before 'listening', so nobody starts using an open server without having been told.
+    if (cfg.auth === 'off' && !isLoopback(cfg.host)) {
+      // Loud on purpose: an explicit --auth off on a reachable address is an open registrar.
+      const msg = 'AUTHENTICATION IS OFF on a non-loopback address: anyone who can reach this port can register, publish and watch';
+      log.warn({ host: cfg.host }, msg);
+      process.stderr.write(`comsipl: WARNING: ${msg}\n`);
+    } else if (server.auth !== null && server.auth.userCount === 0) {
+      log.warn({ users: cfg.users }, 'authentication is on but the users file has no users: every REGISTER/PUBLISH/SUBSCRIBE will be refused (add one with `comsipl user add`)');
+    }
     await server.start();
   } catch (e) {
-    const msg = e instanceof StoreError ? e.message : `cannot start: ${(e as Error).message}`;
+    const known = e instanceof StoreError || e instanceof UsersFileError || e instanceof RulesFileError;
+    const msg = known ? (e as Error).message : `cannot start: ${(e as Error).message}`;
     log.fatal({ err: (e as Error).message }, msg);
     log.flush();
     process.stderr.write(`comsipl: ${msg}\n`);
     return 1;
-  }
-  if (cfg.host !== '127.0.0.1' && cfg.host !== '::1') {
-    log.warn({ host: cfg.host }, 'serving without authentication on a non-loopback address: anyone can register and publish');
   }
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -82,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
         },
       );
     };
+    process.on('SIGHUP', () => server.reload('SIGHUP'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });

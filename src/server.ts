@@ -1,9 +1,10 @@
 // Composition of the running server: UDP transport → parse tasks (pool or inline) → server
-// transactions → method handlers → actors → fdb store; NOTIFYs back out through client
-// transactions. Also owns the timers and the restore at start.
+// transactions → admission (src/overload/admission.ts) → authentication and method handlers
+// (src/core/dispatch.ts) → actors → fdb store; NOTIFYs back out through client transactions.
+// Also owns the timers, the restore at start and the reload of users and rules (SIGHUP or a
+// file change).
 import { getHeader, getHeaderValues } from './codec/sip/headers.js';
 import { parseVia } from './codec/sip/via.js';
-import { parseNameAddr } from './codec/sip/name-addr.js';
 import type { SipRequest, SipResponse } from './codec/sip/types.js';
 import type { ParsedRecord } from './codec/wire/packr.js';
 import { ActorSystem } from './actors/system.js';
@@ -15,15 +16,25 @@ import { ClientTransactions } from './transaction/client-transactions.js';
 import { createRunner, type TaskRunner } from './workers/pool.js';
 import { buildResponse, responseDestination } from './core/respond.js';
 import type { ReplyOptions, RequestContext } from './core/context.js';
-import { handleRegister } from './core/register.js';
-import { handlePublish, expirePublication, PIDF_TYPE } from './core/publish.js';
-import { handleSubscribe, type WatcherDecision } from './core/subscribe.js';
-import { ALLOW_HEADER } from './errors.js';
+import { expirePublication } from './core/publish.js';
+import type { WatcherDecision } from './core/subscribe.js';
+import { routeRequest, type RouterDeps } from './core/dispatch.js';
+import { transactionKey } from './core/tx-key.js';
+import { Authenticator } from './auth/authenticator.js';
+import { WatcherPolicy } from './policy/watcher-policy.js';
+import { watchFile } from './policy/file-watch.js';
+import { Admission } from './overload/admission.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { PRODUCT } from './version.js';
 
 const SUPPORTED: string[] = [];
+/**
+ * Datagrams per parse task. libuv reads at most a few dozen datagrams per socket per loop
+ * turn, so a turn's batch is small already; the cap keeps one task (and the worker's
+ * transferred buffer) bounded even if that changes.
+ */
+export const MAX_BATCH = 256;
 
 export interface ServerStats {
   received: number;
@@ -44,9 +55,15 @@ export class Server {
   readonly #ctx: ClientTransactions;
   readonly #runner: TaskRunner;
   readonly notifier: Notifier;
+  readonly auth: Authenticator | null;
+  readonly policy: WatcherPolicy;
+  readonly admission: Admission;
+  readonly #router: RouterDeps;
   #timer: NodeJS.Timeout | null = null;
+  #usersWatch: { close(): void } | null = null;
   #inflight = 0;
-  authorize: (presentity: string, watcher: string) => WatcherDecision = () => 'allow';
+  /** Watcher authorization (RFC 3856 §5): the rules file; tests may replace it. */
+  authorize: (presentity: string, watcher: string) => WatcherDecision;
 
   constructor(cfg: Readonly<Config>, log: Logger) {
     this.cfg = cfg;
@@ -55,23 +72,54 @@ export class Server {
     this.#store = FdbStore.open(cfg.data);
     this.sys = new ActorSystem(this.#store, cfg.domain, log, now);
     this.transport = new UdpTransport(cfg.host, cfg.port, log, (batch) => this.#onBatch(batch));
-    this.#ctx = new ClientTransactions((buf, dest) => this.transport.send(buf, dest), now);
+    this.#ctx = new ClientTransactions((buf, dest) => this.transport.send(buf, dest), now, cfg.timerT1);
     this.#runner = createRunner(cfg.workers, Math.max(64, cfg.workers * cfg.workers * 16));
     this.notifier = new Notifier(this.sys, this.#runner, this.#ctx, this.transport, cfg, log.child({ c: 'notifier' }), PRODUCT);
     this.sys.handlers = {
       publicationExpired: (actor, rec) => expirePublication(this.sys, actor, rec, this.notifier),
       subscriptionExpired: (sub) => this.notifier.terminate(sub, 'timeout'),
     };
+    // Both files are read now: a broken users or rules file stops the start with its name.
+    this.auth = cfg.auth === 'on' ? new Authenticator({ realm: cfg.realm, usersPath: cfg.users }) : null;
+    this.policy = new WatcherPolicy(cfg.rules, this.sys, this.notifier, log.child({ c: 'policy' }));
+    this.authorize = (p, w) => this.policy.decide(p, w);
+    this.admission = new Admission(cfg);
+    this.#router = {
+      sys: this.sys, notifier: this.notifier, cfg, auth: this.auth, log,
+      contactFor: (c) => this.contactFor(c.source),
+      authorize: (p, w) => this.authorize(p, w),
+    };
+  }
+
+  /** SIGHUP: re-read the users file and the watcher rules; a broken file keeps the old one. */
+  reload(why: string): void {
+    this.#reloadUsers(why);
+    this.policy.reload(why);
+  }
+
+  #reloadUsers(why: string): void {
+    if (this.auth === null) return;
+    try {
+      this.auth.reload();
+      this.log.info({ why, users: this.auth.userCount }, 'users reloaded');
+    } catch (e) {
+      this.log.error({ why, err: (e as Error).message }, 'users file not reloaded; keeping the previous users');
+    }
   }
 
   async start(): Promise<void> {
     const restored = await this.#store.restore(Date.now());
     this.sys.load(restored.registrations, restored.publications, restored.subscriptions);
     await this.transport.start();
+    // The rules may have changed while we were down: pending watchers approved meanwhile go active.
+    this.policy.reapply();
+    this.policy.watch();
+    if (this.auth !== null) this.#usersWatch = watchFile(this.cfg.users, () => this.#reloadUsers('file change'));
     this.#timer = setInterval(() => this.#tick(), 50);
     this.log.info(
       {
         host: this.cfg.host, port: this.transport.port, workers: this.cfg.workers, data: this.cfg.data,
+        auth: this.cfg.auth, realm: this.auth === null ? undefined : this.cfg.realm, users: this.auth?.userCount,
         restored: { registrations: restored.registrations.size, publications: restored.publications.length, subscriptions: restored.subscriptions.length, dropped: restored.dropped },
       },
       'listening',
@@ -81,6 +129,8 @@ export class Server {
   async stop(): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
+    this.policy.close();
+    this.#usersWatch?.close();
     await this.transport.close();
     this.#ctx.clear();
     await this.#runner.close();
@@ -92,10 +142,15 @@ export class Server {
     this.#ctx.tick(now);
     this.#stx.sweep(now);
     this.sys.tick(now);
+    this.notifier.tick(now);
   }
 
-  #onBatch(batch: Datagram[]): void {
-    this.stats.received += batch.length;
+  #onBatch(all: Datagram[]): void {
+    this.stats.received += all.length;
+    for (let i = 0; i < all.length; i += MAX_BATCH) this.#parseChunk(all.length <= MAX_BATCH ? all : all.slice(i, i + MAX_BATCH));
+  }
+
+  #parseChunk(batch: Datagram[]): void {
     let total = 0;
     for (const d of batch) total += d.data.length;
     // One standalone buffer per batch: transferable to a worker without copying the pool slab.
@@ -111,7 +166,12 @@ export class Server {
       (records) => {
         for (let i = 0; i < records.length; i++) this.#dispatchSafe(records[i]!, batch[i]!);
       },
-      (err: Error) => this.log.error({ err: err.message, count: batch.length }, 'parse task failed'),
+      // The pool's queue is at its bound (maxQueue): the datagrams are dropped unanswered, as a
+      // full socket buffer would; UDP clients retransmit (RFC 3261 §17.1.2.2).
+      (err: Error) => {
+        this.stats.overloaded += batch.length;
+        this.log.error({ err: err.message, count: batch.length }, 'parse task failed');
+      },
     );
   }
 
@@ -131,6 +191,8 @@ export class Server {
         return; // CRLF keep-alives (RFC 5626 style pings) are ignored over UDP
       case 'bad':
         this.stats.bad++;
+        // Garbage counts against the sender's rate too; over it, it is not even answered.
+        if (this.admission.admit(source.address, 0, 0, Date.now()).t !== 'ok') return;
         this.log.debug({ peer: `${source.address}:${source.port}`, status: rec.failure.status, why: rec.failure.reason }, 'malformed message');
         if (!rec.failure.drop) this.#sendResponse({ headers: rec.failure.partial }, source, rec.failure.status, null, { reason: rec.failure.reason });
         return;
@@ -154,24 +216,20 @@ export class Server {
     this.#ctx.onResponse(branch, status, ra === undefined ? null : Number.parseInt(ra, 10) || null);
   }
 
-  /** §17.2.3 transaction key: branch + sent-by + method; RFC 2543 fallback without the cookie. */
-  #txKey(req: SipRequest): string {
-    const top = getHeaderValues(req, 'Via')[0] ?? '';
-    const via = parseVia(top);
-    const branch = via?.params.get('branch') ?? '';
-    const method = req.method === 'ACK' ? 'INVITE' : req.method;
-    if (branch.startsWith('z9hG4bK') && branch.length > 7) return `${branch}\n${via!.host}:${via!.port ?? ''}\n${method}`;
-    const fromTag = parseNameAddr(getHeader(req, 'From') ?? '')?.params.get('tag') ?? '';
-    return `2543\n${req.uri}\n${fromTag}\n${getHeader(req, 'Call-ID')}\n${getHeader(req, 'CSeq')}\n${top}`;
-  }
-
   #onRequest(req: SipRequest, rec: Extract<ParsedRecord, { t: 'req' }>, source: Destination): void {
     if (req.method === 'ACK') return; // never answered (RFC 3261 §17.2.1)
-    const key = this.#txKey(req);
+    const key = transactionKey(req);
     const found = this.#stx.begin(key);
     if (found.state !== 'new') {
       this.stats.retransmissions++;
       if (found.state === 'completed') this.transport.send(found.response, found.dest);
+      return;
+    }
+    const now = Date.now();
+    const verdict = this.admission.admit(source.address, this.#inflight + 1, this.sys.pendingWrites, now);
+    if (verdict.t === 'drop') {
+      this.stats.overloaded++;
+      this.#stx.abandon(key);
       return;
     }
     let answered = false;
@@ -180,7 +238,8 @@ export class Server {
       req,
       pidf: rec.pidf,
       source,
-      now: Date.now(),
+      now,
+      identity: null,
       reply: (status, opts = {}) => {
         if (answered) return;
         answered = true;
@@ -197,33 +256,12 @@ export class Server {
       ctx.reply(rec.gate.status, { reason: rec.gate.reason, headers: rec.gate.headers });
       return;
     }
-    if (this.#inflight > this.cfg.maxPending) {
+    if (verdict.t === 'reject') {
       this.stats.overloaded++;
-      ctx.reply(503, { headers: [{ name: 'Retry-After', value: '5' }] });
+      ctx.reply(503, { reason: verdict.reason, headers: [{ name: 'Retry-After', value: String(verdict.retryAfter) }] });
       return;
     }
-    switch (req.method) {
-      case 'REGISTER':
-        return handleRegister(ctx, this.sys, this.cfg);
-      case 'PUBLISH':
-        return handlePublish(ctx, this.sys, this.cfg, this.notifier);
-      case 'SUBSCRIBE':
-        return handleSubscribe(ctx, {
-          sys: this.sys, notifier: this.notifier, cfg: this.cfg,
-          contactFor: (c) => this.contactFor(c.source),
-          authorize: (p, w) => this.authorize(p, w),
-        });
-      case 'OPTIONS':
-        return ctx.reply(200, {
-          headers: [
-            { name: 'Allow', value: ALLOW_HEADER },
-            { name: 'Accept', value: PIDF_TYPE },
-            { name: 'Allow-Events', value: 'presence' },
-          ],
-        });
-      default:
-        return ctx.reply(405, { headers: [{ name: 'Allow', value: ALLOW_HEADER }] });
-    }
+    routeRequest(ctx, this.#router);
   }
 
   contactFor(source: Destination): string {

@@ -8,7 +8,10 @@ import type { PublicationRecord } from '../store/fdb-store.js';
 export class PresentityActor {
   readonly aor: string;
   readonly pubs = new Map<string, PublicationRecord>();
+  /** Subscriptions to the presentity's state (Event: presence). */
   readonly watchers = new Set<string>();
+  /** The presentity's own subscriptions to its watcher list (Event: presence.winfo, RFC 3857). */
+  readonly winfo = new Set<string>();
   /** Bumped on every change of the composed state; NOTIFY bodies are cached per version. */
   version = 0;
 
@@ -18,7 +21,7 @@ export class PresentityActor {
 
   /** Nothing published and nobody watching: the actor can be passivated. */
   get idle(): boolean {
-    return this.pubs.size === 0 && this.watchers.size === 0;
+    return this.pubs.size === 0 && this.watchers.size === 0 && this.winfo.size === 0;
   }
 
   /** Live publications, newest modification first (a deterministic composition order). */

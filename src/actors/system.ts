@@ -18,6 +18,17 @@ export interface Subscription {
   ended: boolean;
   /** Keep in memory only (fetch, i.e. an initial SUBSCRIBE with Expires 0). */
   transient: boolean;
+  /** Set when the final NOTIFY must carry no state (the watcher was pending or is rejected). */
+  withheld?: boolean;
+  /** Earliest time (ms) the next state NOTIFY may leave (--notify-min-interval); 0 = now. */
+  holdUntil?: number;
+  /** RFC 3858 §5 event of the watcher's last state change, shown to winfo subscribers. */
+  winfoEvent?: 'subscribe' | 'approved' | 'rejected' | 'timeout' | 'deactivated' | 'noresource' | 'giveup';
+}
+
+/** The set of an actor a subscription belongs to: watchers of the state, or of the watcher list. */
+function setOf(actor: PresentityActor, sub: Subscription): Set<string> {
+  return sub.rec.event === 'presence.winfo' ? actor.winfo : actor.watchers;
 }
 
 export interface ExpiryHandlers {
@@ -37,6 +48,8 @@ export class ActorSystem {
   readonly #domains: ReadonlySet<string>;
   readonly #log: Logger;
   handlers: ExpiryHandlers | null = null;
+  /** Store writes issued and not yet committed (or failed): the fdb write queue's length. */
+  pendingWrites = 0;
 
   constructor(store: FdbStore, domains: readonly string[], log: Logger, now: number) {
     this.#store = store;
@@ -47,6 +60,16 @@ export class ActorSystem {
 
   get store(): FdbStore {
     return this.#store;
+  }
+
+  /** Counts a store write while it waits for its group commit (STYLE rule 7: a bounded fdb queue). */
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.pendingWrites++;
+    const done = (): void => {
+      this.pendingWrites--;
+    };
+    p.then(done, done);
+    return p;
   }
 
   servesDomain(host: string): boolean {
@@ -65,7 +88,7 @@ export class ActorSystem {
     else this.registrations.set(aor, bindings);
     for (const b of bindings) this.#wheel.schedule(b.expiresAt, `r\n${aor}`);
     try {
-      await this.#store.putBindings(aor, bindings);
+      await this.#track(this.#store.putBindings(aor, bindings));
     } catch (err) {
       if (before === undefined) this.registrations.delete(aor);
       else this.registrations.set(aor, before);
@@ -98,8 +121,8 @@ export class ActorSystem {
       this.#wheel.schedule(rec.expiresAt, `p\n${actor.aor}\n${rec.etag}`);
     } else if (oldEtag !== null) actor.pubs.delete(oldEtag);
     const writes: Promise<boolean>[] = [];
-    if (oldEtag !== null) writes.push(this.#store.removePublication(actor.aor, oldEtag));
-    if (rec !== null) writes.push(this.#store.putPublication(rec));
+    if (oldEtag !== null) writes.push(this.#track(this.#store.removePublication(actor.aor, oldEtag)));
+    if (rec !== null) writes.push(this.#track(this.#store.putPublication(rec)));
     try {
       await Promise.all(writes);
     } catch (err) {
@@ -114,13 +137,13 @@ export class ActorSystem {
 
   addSubscription(sub: Subscription): void {
     this.subscriptions.set(sub.rec.id, sub);
-    this.presentity(sub.rec.aor).watchers.add(sub.rec.id);
+    setOf(this.presentity(sub.rec.aor), sub).add(sub.rec.id);
     this.#wheel.schedule(sub.rec.expiresAt, `s\n${sub.rec.id}`);
   }
 
   persistSubscription(sub: Subscription): Promise<boolean> {
     if (sub.transient) return Promise.resolve(true);
-    return this.#store.putSubscription(sub.rec);
+    return this.#track(this.#store.putSubscription(sub.rec));
   }
 
   rescheduleSubscription(sub: Subscription): void {
@@ -132,11 +155,11 @@ export class ActorSystem {
     this.subscriptions.delete(sub.rec.id);
     const actor = this.presentities.get(sub.rec.aor);
     if (actor !== undefined) {
-      actor.watchers.delete(sub.rec.id);
+      setOf(actor, sub).delete(sub.rec.id);
       this.release(actor);
     }
     if (!sub.transient) {
-      this.#store.removeSubscription(sub.rec.id).catch((err: Error) => this.#log.error({ err: err.message, sub: sub.rec.id }, 'subscription delete failed'));
+      this.#track(this.#store.removeSubscription(sub.rec.id)).catch((err: Error) => this.#log.error({ err: err.message, sub: sub.rec.id }, 'subscription delete failed'));
     }
   }
 

@@ -1,5 +1,6 @@
 // What every request handler is given: the parsed request, where it came from, and the
 // one way to answer it (core/respond.ts).
+import { randomFillSync } from 'node:crypto';
 import type { SipHeader, SipRequest } from '../codec/sip/types.js';
 import type { PidfParseResult } from '../codec/pidf/types.js';
 import type { Destination } from '../transaction/server-transactions.js';
@@ -17,6 +18,8 @@ export interface RequestContext {
   pidf: PidfParseResult | null;
   source: Destination;
   now: number;
+  /** The authenticated user ('alice@example.com'), or null when authentication is off. */
+  identity: string | null;
   /** Sends the final response (once) and completes the server transaction. */
   reply(status: number, opts?: ReplyOptions): void;
 }
@@ -46,6 +49,18 @@ export function parseEvent(value: string | undefined): { pkg: string; id: string
 }
 
 /** Random token for tags, ETags and branches: ≥ 64 bits (RFC 3261 §19.3 asks for ≥ 32). */
+// Tags, ETags and branches are drawn from a pool of cryptographic randomness refilled 16 KiB at
+// a time: one randomFillSync per ~2000 tokens instead of one per token (it was 7 % of the CPU
+// profile of a REGISTER load).
+const POOL = Buffer.allocUnsafeSlow(16 * 1024);
+let poolOffset = POOL.length;
+
 export function randomToken(bytes = 8): string {
-  return crypto.getRandomValues(Buffer.alloc(bytes)).toString('base64url');
+  if (poolOffset + bytes > POOL.length) {
+    randomFillSync(POOL);
+    poolOffset = 0;
+  }
+  const s = POOL.toString('base64url', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return s;
 }

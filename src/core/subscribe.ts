@@ -1,6 +1,8 @@
 // SUBSCRIBE (RFC 6665 §4.2.1, RFC 3856 §6): new subscriptions create a dialog (200 with our
 // To-tag and Contact), in-dialog ones refresh or end it (Expires 0); every accepted SUBSCRIBE
-// is followed at once by a NOTIFY carrying the current state.
+// is followed at once by a NOTIFY carrying the current state. Two packages: `presence`
+// (RFC 3856) for anyone the watcher rules let in, and `presence.winfo` (RFC 3857) for the
+// presentity itself only, whose NOTIFYs carry its watcher list (RFC 3858).
 import { getHeader, getHeaderValues } from '../codec/sip/headers.js';
 import { parseNameAddr } from '../codec/sip/name-addr.js';
 import { parseUri, aorOf } from '../codec/sip/uri.js';
@@ -11,6 +13,11 @@ import type { Config } from '../config.js';
 import type { SubscriptionRecord } from '../store/fdb-store.js';
 import { deltaSeconds, parseEvent, randomToken, type RequestContext } from './context.js';
 import { PIDF_TYPE } from './publish.js';
+import { aorKey } from '../policy/aor.js';
+import { WATCHERINFO_CONTENT_TYPE } from '../codec/winfo/render.js';
+
+/** The packages we notify for: the value of Allow-Events everywhere (RFC 6665 §8.2.2). */
+export const ALLOW_EVENTS = 'presence, presence.winfo';
 
 export type WatcherDecision = 'allow' | 'block' | 'polite-block' | 'confirm';
 
@@ -33,12 +40,12 @@ function tagOf(value: string | undefined): string | null {
   return na?.params.get('tag') ?? null;
 }
 
-/** Does the Accept header allow a PIDF body? (RFC 3856 §6.5: absent means PIDF.) */
-function acceptsPidf(values: string[]): boolean {
+/** Does Accept allow `type`? (RFC 3856 §6.5, RFC 3857 §4.4: absent means the package default.) */
+function accepts(values: string[], type: string): boolean {
   if (values.length === 0) return true;
   return values.some((v) => {
     const t = v.split(';')[0]!.trim().toLowerCase();
-    return t === PIDF_TYPE || t === '*/*' || t === 'application/*';
+    return t === type || t === '*/*' || t === 'application/*';
   });
 }
 
@@ -46,12 +53,14 @@ export function handleSubscribe(ctx: RequestContext, d: SubscribeDeps): void {
   const { req, now } = ctx;
   const { sys, cfg } = d;
   const event = parseEvent(getHeader(req, 'Event'));
-  if (event === null || event.pkg !== 'presence') {
-    ctx.reply(489, { headers: [{ name: 'Allow-Events', value: 'presence' }] });
+  if (event === null || (event.pkg !== 'presence' && event.pkg !== 'presence.winfo')) {
+    ctx.reply(489, { headers: [{ name: 'Allow-Events', value: ALLOW_EVENTS }] });
     return;
   }
-  if (!acceptsPidf(getHeaderValues(req, 'Accept'))) {
-    ctx.reply(406, { headers: [{ name: 'Accept', value: PIDF_TYPE }] });
+  const winfo = event.pkg === 'presence.winfo';
+  const bodyType = winfo ? WATCHERINFO_CONTENT_TYPE : PIDF_TYPE;
+  if (!accepts(getHeaderValues(req, 'Accept'), bodyType)) {
+    ctx.reply(406, { headers: [{ name: 'Accept', value: bodyType }] });
     return;
   }
   const rawExpires = getHeader(req, 'Expires');
@@ -73,7 +82,7 @@ export function handleSubscribe(ctx: RequestContext, d: SubscribeDeps): void {
   }
   const cseq = Number((getHeader(req, 'CSeq') ?? '0').trim().split(/\s+/)[0]);
   const localTag = tagOf(getHeader(req, 'To'));
-  const allowEvents = { name: 'Allow-Events', value: 'presence' };
+  const allowEvents = { name: 'Allow-Events', value: ALLOW_EVENTS };
 
   if (localTag !== null) {
     // In-dialog: refresh or unsubscribe (§4.2.1.4); unknown dialog → 481.
@@ -128,8 +137,15 @@ export function handleSubscribe(ctx: RequestContext, d: SubscribeDeps): void {
   }
   // The presentity is the Request-URI's resource (RFC 3856 §6.2), named in PIDF as in To.
   const aor = ruri.user !== null ? aorOf(ruri) : aorOf(toUri);
-  const watcherAor = aorOf(fromUri);
-  const decision = aor === watcherAor ? 'allow' : d.authorize(aor, watcherAor);
+  // The watcher is who authenticated, when we authenticate (RFC 5025 §3.1.1.2), else From.
+  const watcherAor = ctx.identity !== null ? `sip:${ctx.identity}` : aorOf(fromUri);
+  const self = aorKey(aor) === aorKey(watcherAor);
+  if (winfo && !self) {
+    // RFC 3857 §5.2: the watcher list is the presentity's own business.
+    ctx.reply(403, { reason: 'Forbidden - only the presentity may watch its watchers' });
+    return;
+  }
+  const decision = self ? 'allow' : d.authorize(aor, watcherAor);
   if (decision === 'block') {
     ctx.reply(403, { reason: 'Forbidden - watcher blocked' });
     return;
@@ -174,7 +190,7 @@ export function handleSubscribe(ctx: RequestContext, d: SubscribeDeps): void {
   sys.persistSubscription(sub).then(
     () => {
       ctx.reply(200, { toTag: newTag, headers });
-      d.notifier.notify(sub);
+      d.notifier.started(sub);
     },
     () => {
       sys.removeSubscription(sub);

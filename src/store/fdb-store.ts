@@ -4,8 +4,8 @@
 // Group commit: lmdb collects every asynchronous put/remove issued in the same event-loop turn
 // into one write transaction and resolves their promises when it is durably committed, so the
 // callers (the actors) await the returned promise before the 200 OK leaves.
-import { mkdirSync, accessSync, constants } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, accessSync, existsSync, statSync, constants } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import type { PidfDocument } from '../codec/pidf/types.js';
 
@@ -65,6 +65,22 @@ export interface Restored {
 
 export class StoreError extends Error {}
 
+/**
+ * mkdir -p, one level at a time: Node 20's recursive mkdirSync never returns for some paths
+ * (under /proc), and a server that hangs at start is worse than one that says why it cannot.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  while (!existsSync(d)) {
+    missing.push(d);
+    const up = dirname(d);
+    if (up === d || missing.length > 64) break;
+    d = up;
+  }
+  for (const m of missing.reverse()) mkdirSync(m);
+}
+
 export class FdbStore {
   readonly #presence: RootDatabase;
   readonly #registered: RootDatabase;
@@ -77,7 +93,8 @@ export class FdbStore {
   /** Opens (creating) both files under `dir`; a clear StoreError when the directory is unusable. */
   static open(dir: string): FdbStore {
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirs(dir);
+      if (!statSync(dir).isDirectory()) throw new Error(`ENOTDIR: not a directory`);
       accessSync(dir, constants.W_OK | constants.R_OK);
     } catch (e) {
       throw new StoreError(`data directory ${dir} is not usable: ${(e as Error).message}`);

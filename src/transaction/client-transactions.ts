@@ -22,12 +22,17 @@ export class ClientTransactions {
   readonly #pending = new Map<string, Pending>();
   readonly #wheel: TimerWheel<string>;
   readonly #send: (buf: Buffer, dest: Destination) => void;
+  readonly #t1: number;
+  readonly #timerF: number;
   retransmissions = 0;
   timeouts = 0;
 
-  constructor(send: (buf: Buffer, dest: Destination) => void, now: number) {
+  /** `t1` other than the RFC's 500 ms is for tests only (timer F = 64·T1, §17.1.2.2). */
+  constructor(send: (buf: Buffer, dest: Destination) => void, now: number, t1: number = T1) {
     this.#send = send;
-    this.#wheel = new TimerWheel<string>(50, now);
+    this.#t1 = t1;
+    this.#timerF = t1 === T1 ? TIMER_F : 64 * t1;
+    this.#wheel = new TimerWheel<string>(Math.min(50, t1), now);
   }
 
   get size(): number {
@@ -35,7 +40,7 @@ export class ClientTransactions {
   }
 
   start(branch: string, request: Buffer, dest: Destination, now: number, done: Outcome): void {
-    const p: Pending = { request, dest, interval: T1, nextAt: now + T1, deadline: now + TIMER_F, proceeding: false, done };
+    const p: Pending = { request, dest, interval: this.#t1, nextAt: now + this.#t1, deadline: now + this.#timerF, proceeding: false, done };
     this.#pending.set(branch, p);
     this.#send(request, dest);
     this.#wheel.schedule(p.nextAt, branch);

@@ -1,0 +1,39 @@
+// `npm run fuzz`: the SIP and PIDF fuzz properties of the CI tests (test/codec/fuzz/), run
+// for much longer and with a fresh seed each time. Not a *.test.ts file on purpose: CI runs
+// the fixed-seed versions; this is for a developer or a nightly job.
+//
+//   FUZZ_RUNS=100000 (default) runs per property;  FUZZ_SEED=<n> replays a reported failure.
+// Exit code 0 when every property held, 1 otherwise (the counterexample and seed are printed).
+import fc from 'fast-check';
+import * as sip from '../codec/fuzz/sip-fuzz.js';
+import * as pidf from '../codec/fuzz/pidf-fuzz.js';
+
+const runs = Number(process.env.FUZZ_RUNS ?? 100_000);
+const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
+if (!Number.isSafeInteger(runs) || runs < 1 || !Number.isSafeInteger(seed)) {
+  process.stderr.write('fuzz: FUZZ_RUNS must be a positive integer and FUZZ_SEED an integer\n');
+  process.exit(2);
+}
+
+const sipStats: sip.SipFuzzStats = { oks: 0, fails: 0 };
+const pidfStats: pidf.PidfFuzzStats = { accepted: 0, refused: 0 };
+const properties: [string, fc.IProperty<never>][] = [
+  ['sip: mutated messages', fc.property(sip.mutantArb, (x) => sip.checkMutant(x, sipStats)) as never],
+  ['sip: arbitrary bytes', fc.property(sip.bytesArb, sip.checkBytes) as never],
+  ['pidf: mutated documents', fc.property(pidf.mutantArb, (x) => pidf.checkMutant(x, pidfStats)) as never],
+  ['pidf: composed pairs', fc.property(pidf.pairArb, pidf.checkPair) as never],
+];
+
+let failed = 0;
+process.stdout.write(`fuzz: ${runs} runs per property, seed ${seed}\n`);
+for (const [name, prop] of properties) {
+  const t0 = Date.now();
+  const out = fc.check(prop, { seed, numRuns: runs });
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  if (out.failed) {
+    failed++;
+    process.stdout.write(`FAIL ${name} (${secs} s)\n${fc.defaultReportMessage(out) ?? ''}\n`);
+  } else process.stdout.write(`ok   ${name}: ${out.numRuns} runs (${secs} s)\n`);
+}
+process.stdout.write(`sip parses ok/refused ${sipStats.oks}/${sipStats.fails}; pidf accepted/refused ${pidfStats.accepted}/${pidfStats.refused}\n`);
+process.exitCode = failed === 0 ? 0 : 1;
