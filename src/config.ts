@@ -31,6 +31,8 @@ export interface Config {
   auth: AuthMode;
   /** Digest realm; '' = the first --domain, else the host. Resolved by loadConfig. */
   realm: string;
+  /** Challenge algorithms in the order offered (RFC 8760 §2.4: preferred first). */
+  authAlgorithms: ('SHA-256' | 'MD5')[];
   /** Users file (HA1 hashes); '' = <data>/users.json. Resolved by loadConfig. */
   users: string;
   /** Watcher rules file; '' = <data>/rules.json. Resolved by loadConfig. */
@@ -66,6 +68,8 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   maxPending: 50000,
   auth: 'auto',
   realm: '',
+  // baresip 1.0 gives up at the first challenge it cannot compute: such sites put MD5 first.
+  authAlgorithms: ['SHA-256', 'MD5'] as Config['authAlgorithms'],
   users: '',
   rules: '',
   rateLimit: 0,
@@ -95,6 +99,7 @@ const OPTIONS: OptionSpec[] = [
   { key: 'notifyTimeout', flag: '--notify-timeout', env: 'COMSIPL_NOTIFY_TIMEOUT', kind: 'policy', help: 'end|keep: subscription after a NOTIFY timeout' },
   { key: 'maxPending', flag: '--max-pending', env: 'COMSIPL_MAX_PENDING', kind: 'int', min: 1, help: 'requests in flight before 503' },
   { key: 'auth', flag: '--auth', env: 'COMSIPL_AUTH', kind: 'auth', help: 'on|off: digest authentication (auto: off on loopback only)' },
+  { key: 'authAlgorithms', flag: '--auth-algorithms', env: 'COMSIPL_AUTH_ALGORITHMS', kind: 'list', help: 'digest algorithms offered, in order (SHA-256,MD5)' },
   { key: 'realm', flag: '--realm', env: 'COMSIPL_REALM', kind: 'text', help: 'digest realm (empty: first --domain, else --host)' },
   { key: 'users', flag: '--users', env: 'COMSIPL_USERS', kind: 'text', help: 'users file (empty: <data>/users.json)' },
   { key: 'rules', flag: '--rules', env: 'COMSIPL_RULES', kind: 'text', help: 'watcher rules file (empty: <data>/rules.json)' },
@@ -158,7 +163,7 @@ export function usage(): string {
 
 /** Builds the config; throws ConfigError with one line naming the bad value. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  const out: Record<string, unknown> = { ...DEFAULTS, domain: [...DEFAULTS.domain] };
+  const out: Record<string, unknown> = { ...DEFAULTS, domain: [...DEFAULTS.domain], authAlgorithms: [...DEFAULTS.authAlgorithms] };
   const flags = new Map<string, string>();
   let configFile = env.COMSIPL_CONFIG;
   for (let i = 0; i < argv.length; i++) {
@@ -206,6 +211,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   // Secure by default: a server reachable from other hosts authenticates unless told not to.
   if (cfg.auth === 'auto') cfg.auth = isLoopback(cfg.host) ? 'off' : 'on';
   if (cfg.realm === '') cfg.realm = cfg.domain[0] ?? cfg.host;
+  cfg.authAlgorithms = cfg.authAlgorithms.map((a) => a.toUpperCase()) as Config['authAlgorithms'];
+  if (cfg.authAlgorithms.length === 0 || cfg.authAlgorithms.some((a) => a !== 'SHA-256' && a !== 'MD5')) {
+    throw new ConfigError(`--auth-algorithms: '${cfg.authAlgorithms.join(',')}' must list SHA-256 and/or MD5`);
+  }
   if (cfg.users === '') cfg.users = join(cfg.data, 'users.json');
   if (cfg.rules === '') cfg.rules = join(cfg.data, 'rules.json');
   if (cfg.rateBurst === 0) cfg.rateBurst = Math.max(1, cfg.rateLimit * 2);

@@ -80,7 +80,7 @@ export class Server {
       subscriptionExpired: (sub) => this.notifier.terminate(sub, 'timeout'),
     };
     // Both files are read now: a broken users or rules file stops the start with its name.
-    this.auth = cfg.auth === 'on' ? new Authenticator({ realm: cfg.realm, usersPath: cfg.users }) : null;
+    this.auth = cfg.auth === 'on' ? new Authenticator({ realm: cfg.realm, usersPath: cfg.users, algorithms: cfg.authAlgorithms }) : null;
     this.policy = new WatcherPolicy(cfg.rules, this.sys, this.notifier, log.child({ c: 'policy' }));
     this.authorize = (p, w) => this.policy.decide(p, w);
     this.admission = new Admission(cfg);

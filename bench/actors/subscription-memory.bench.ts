@@ -11,14 +11,16 @@ import { FdbStore, type SubscriptionRecord } from '../../src/store/fdb-store.js'
 import { createLogger } from '../../src/log.js';
 import { isMain } from '../support/report.js';
 
+const PER = Number(process.env.WATCHERS ?? 10);
+
 function record(i: number, now: number): SubscriptionRecord {
   const callId = `a84b4c76e66710-${i}@192.0.2.4`;
   return {
     id: `${callId}\nsrvtag${i}\nwtag${i}\npresence\n`,
-    aor: `sip:user${i % 50000}@example.com`,
-    entity: `sip:user${i % 50000}@example.com`,
+    aor: `sip:user${Math.floor(i / PER)}@example.com`,
+    entity: `sip:user${Math.floor(i / PER)}@example.com`,
     event: 'presence', eventId: null, callId, localTag: `srvtag${i}`, remoteTag: `wtag${i}`,
-    localUri: `<sip:user${i % 50000}@example.com>`, remoteUri: `<sip:watcher${i}@example.com>`,
+    localUri: `<sip:user${Math.floor(i / PER)}@example.com>`, remoteUri: `<sip:watcher${i}@example.com>`,
     watcherAor: `sip:watcher${i}@example.com`, remoteTarget: `sip:watcher${i}@192.0.2.4:5060`, routeSet: [],
     localCseq: 1, cseqReserved: CSEQ_BLOCK, remoteCseq: 1, expiresAt: now + 3_600_000,
     state: 'active', polite: false, source: { address: '192.0.2.4', port: 5060 },
@@ -32,7 +34,7 @@ function heap(): number {
 
 export async function run(): Promise<void> {
   const n = Number(process.env.SUBS ?? 100_000);
-  console.log(`# subscription-memory (node ${process.version}, ${n} subscriptions${(globalThis as { gc?: unknown }).gc ? '' : ', no --expose-gc: approximate'})`);
+  console.log(`# subscription-memory (node ${process.version}, ${n} subscriptions, ${PER} per presentity${(globalThis as { gc?: unknown }).gc ? '' : ', no --expose-gc: approximate'})`);
   const dir = mkdtempSync(join(tmpdir(), 'subs-bench-'));
   const log = createLogger('silent');
   const store = FdbStore.open(dir);

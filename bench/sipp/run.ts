@@ -41,6 +41,10 @@ export interface RunLine {
   failed: number;
   okPerSecond: number;
   retransmissions: number;
+  /** NOTIFYs received by SIPp (all instances). */
+  notifies: number;
+  /** fanout only: NOTIFYs after the initial one per watcher, per second of the publisher run. */
+  notifyPerSecond?: number;
   p50: number;
   p90: number;
   p99: number;
@@ -96,6 +100,7 @@ async function once(o: RunnerOptions, target: string, rate: number, calls: numbe
   try {
     let r: SippResult;
     let expected = calls;
+    let notifyPerSecond: number | undefined;
     if (o.scenario === 'fanout') {
       // calls = presentities; every presentity has `watchers` watcher calls.
       const run = Date.now().toString(36);
@@ -122,9 +127,13 @@ async function once(o: RunnerOptions, target: string, rate: number, calls: numbe
       const [w, p] = await Promise.all([watchers, publishers]);
       r = {
         ...w, ok: w.ok + p.ok, failed: w.failed + p.failed, retransmissions: w.retransmissions + p.retransmissions,
+        notifies: w.notifies + p.notifies,
         rtts: [...w.rtts, ...p.rtts].sort((a, b) => a - b), stderrTail: `${w.stderrTail} ${p.stderrTail}`.trim(),
       };
       expected = nWatchers + calls;
+      // Every watcher gets one NOTIFY when it subscribes (before the publishers start); the rest
+      // (state changes and the final terminated one) arrive while the publishers run.
+      notifyPerSecond = Math.round(Math.max(0, w.notifies - nWatchers) / p.wallSeconds);
     } else {
       const [port, mediaPort, controlPort] = await sippPorts();
       r = await runSipp({
@@ -136,6 +145,7 @@ async function once(o: RunnerOptions, target: string, rate: number, calls: numbe
     const line: RunLine = {
       label: o.label, scenario: o.scenario, offeredRate: rate, calls: expected, ok: r.ok, failed,
       okPerSecond: Math.round((r.ok / r.wallSeconds) * 10) / 10, retransmissions: r.retransmissions,
+      notifies: r.notifies, ...(notifyPerSecond === undefined ? {} : { notifyPerSecond }),
       p50: percentile(r.rtts, 50), p90: percentile(r.rtts, 90), p99: percentile(r.rtts, 99),
       wallSeconds: Math.round(r.wallSeconds * 100) / 100,
     };
@@ -148,7 +158,8 @@ async function once(o: RunnerOptions, target: string, rate: number, calls: numbe
 
 function format(l: RunLine): string {
   return `${l.label} ${l.scenario}: offered ${l.offeredRate}/s, ${l.okPerSecond} ok calls/s (wall ${l.wallSeconds} s), ` +
-    `ok ${l.ok}/${l.calls}, failed ${l.failed}, retrans ${l.retransmissions}, ` +
+    `ok ${l.ok}/${l.calls}, failed ${l.failed}, retrans ${l.retransmissions}, notifies ${l.notifies}` +
+    `${l.notifyPerSecond === undefined ? '' : ` (${l.notifyPerSecond}/s while publishing)`}, ` +
     `rtt p50 ${l.p50} ms p90 ${l.p90} ms p99 ${l.p99} ms${l.note === undefined ? '' : ` [${l.note}]`}`;
 }
 

@@ -30,6 +30,8 @@ export interface SippResult {
   failed: number;
   retransmissions: number;
   deadCallMsgs: number;
+  /** NOTIFY requests received (first copies; from the -trace_counts CSV). */
+  notifies: number;
   wallSeconds: number;
   /** Response times (ms) of every rtd, sorted. */
   rtts: number[];
@@ -42,7 +44,7 @@ export function sippArgs(r: SippRun): string[] {
     r.target, '-sf', r.scenarioFile, '-m', String(r.calls), '-r', String(r.rate), '-rp', '1000',
     '-i', '127.0.0.1', '-p', String(r.port), '-mp', String(r.mediaPort), '-cp', String(r.controlPort),
     '-nostdin', '-timeout', `${r.timeoutS}s`, '-recv_timeout', '32000', '-aa',
-    '-trace_stat', '-stf', 'stat.csv', '-fd', '1', '-trace_rtt', '-rtt_freq', '1', '-trace_err',
+    '-trace_stat', '-stf', 'stat.csv', '-trace_counts', '-fd', '1', '-trace_rtt', '-rtt_freq', '1', '-trace_err',
     '-buff_size', '4194304', '-max_recv_loops', '10000', '-max_sched_loops', '10000',
     ...(r.inf === undefined ? [] : ['-inf', r.inf]), ...(r.extra ?? []),
   ];
@@ -72,6 +74,14 @@ export function parseRttCsv(text: string): number[] {
   return out.sort((a, b) => a - b);
 }
 
+/** Sum of the `<index>_NOTIFY_Recv` columns of the last -trace_counts row (cumulative counts). */
+export function countNotifies(text: string): number {
+  const last = parseStatCsv(text);
+  let n = 0;
+  for (const [k, v] of Object.entries(last)) if (/^\d+_NOTIFY_Recv$/.test(k)) n += v;
+  return n;
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
@@ -96,12 +106,16 @@ export function runSipp(r: SippRun): Promise<SippResult> {
       const wallSeconds = (performance.now() - t0) / 1000;
       let stat: Record<string, number> = {};
       let rtts: number[] = [];
+      let notifies = 0;
       try {
         stat = parseStatCsv(readFileSync(join(r.dir, 'stat.csv'), 'utf8'));
       } catch {
         /* no stat file: counts stay 0 and the caller reports the stderr tail */
       }
-      for (const f of readdirSync(r.dir)) if (f.endsWith('_rtt.csv')) rtts = rtts.concat(parseRttCsv(readFileSync(join(r.dir, f), 'utf8')));
+      for (const f of readdirSync(r.dir)) {
+        if (f.endsWith('_rtt.csv')) rtts = rtts.concat(parseRttCsv(readFileSync(join(r.dir, f), 'utf8')));
+        if (f.endsWith('_counts.csv')) notifies += countNotifies(readFileSync(join(r.dir, f), 'utf8'));
+      }
       rtts.sort((a, b) => a - b);
       resolve({
         created: stat['TotalCallCreated'] ?? 0,
@@ -109,6 +123,7 @@ export function runSipp(r: SippRun): Promise<SippResult> {
         failed: stat['FailedCall(C)'] ?? 0,
         retransmissions: stat['Retransmissions(C)'] ?? 0,
         deadCallMsgs: stat['DeadCallMsgs(C)'] ?? 0,
+        notifies,
         wallSeconds, rtts, exitCode: code, stderrTail: stderr.trim().split('\n').slice(-5).join(' | '),
       });
     });

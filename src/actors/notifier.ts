@@ -281,6 +281,6 @@ export class Notifier {
   #watcherListChanged(sub: Subscription): void {
     if (sub.rec.event !== 'presence') return;
     const actor = this.#sys.presentities.get(sub.rec.aor);
-    if (actor !== undefined && actor.winfo.size > 0) this.watchersChanged(actor);
+    if (actor !== undefined && actor.hasWinfo) this.watchersChanged(actor);
   }
 }

@@ -10,8 +10,11 @@ export class PresentityActor {
   readonly pubs = new Map<string, PublicationRecord>();
   /** Subscriptions to the presentity's state (Event: presence). */
   readonly watchers = new Set<string>();
-  /** The presentity's own subscriptions to its watcher list (Event: presence.winfo, RFC 3857). */
-  readonly winfo = new Set<string>();
+  /**
+   * The presentity's own subscriptions to its watcher list (Event: presence.winfo, RFC 3857).
+   * Made on first use: few presentities have one, and an empty Set costs ~100 bytes each.
+   */
+  #winfo: Set<string> | null = null;
   /** Bumped on every change of the composed state; NOTIFY bodies are cached per version. */
   version = 0;
 
@@ -19,9 +22,18 @@ export class PresentityActor {
     this.aor = aor;
   }
 
+  get hasWinfo(): boolean {
+    return this.#winfo !== null && this.#winfo.size > 0;
+  }
+
+  get winfo(): Set<string> {
+    this.#winfo ??= new Set<string>();
+    return this.#winfo;
+  }
+
   /** Nothing published and nobody watching: the actor can be passivated. */
   get idle(): boolean {
-    return this.pubs.size === 0 && this.watchers.size === 0 && this.winfo.size === 0;
+    return this.pubs.size === 0 && this.watchers.size === 0 && (this.#winfo === null || this.#winfo.size === 0);
   }
 
   /** Live publications, newest modification first (a deterministic composition order). */

@@ -36,6 +36,18 @@ export interface ExpiryHandlers {
   subscriptionExpired(sub: Subscription): void;
 }
 
+const NO_ROUTES: string[] = [];
+Object.freeze(NO_ROUTES);
+
+/** Source addresses repeat across many subscriptions (NATs, proxies): keep one copy of each. */
+const addresses = new Map<string, string>();
+function internAddress(a: string): string {
+  const known = addresses.get(a);
+  if (known !== undefined) return known;
+  if (addresses.size < 100_000) addresses.set(a, a);
+  return a;
+}
+
 /** CSeq values reserved per persisted write: NOTIFY CSeqs resume above them after a restart. */
 export const CSEQ_BLOCK = 100;
 
@@ -43,7 +55,7 @@ export class ActorSystem {
   readonly registrations = new Map<string, BindingRecord[]>();
   readonly presentities = new Map<string, PresentityActor>();
   readonly subscriptions = new Map<string, Subscription>();
-  readonly #wheel: TimerWheel<string>;
+  readonly #wheel: TimerWheel<string | Subscription>;
   readonly #store: FdbStore;
   readonly #domains: ReadonlySet<string>;
   readonly #log: Logger;
@@ -55,7 +67,7 @@ export class ActorSystem {
     this.#store = store;
     this.#domains = new Set(domains.map((d) => d.toLowerCase()));
     this.#log = log;
-    this.#wheel = new TimerWheel<string>(1000, now);
+    this.#wheel = new TimerWheel<string | Subscription>(1000, now);
   }
 
   get store(): FdbStore {
@@ -135,10 +147,31 @@ export class ActorSystem {
 
   // ---- subscriptions --------------------------------------------------------------------
 
+  /**
+   * Memory matters here (a million watchers per process): the subscription's id is its local
+   * tag string itself (shared, not a new key string), the timer wheel holds the object rather
+   * than a key, and repeated values (AoR, event name, source address, empty route set) are
+   * shared between subscriptions instead of one copy each.
+   */
   addSubscription(sub: Subscription): void {
-    this.subscriptions.set(sub.rec.id, sub);
-    setOf(this.presentity(sub.rec.aor), sub).add(sub.rec.id);
-    this.#wheel.schedule(sub.rec.expiresAt, `s\n${sub.rec.id}`);
+    const r = sub.rec;
+    const actor = this.presentity(r.aor);
+    r.aor = actor.aor;
+    r.id = r.localTag;
+    r.event = r.event === 'presence' ? 'presence' : r.event === 'presence.winfo' ? 'presence.winfo' : r.event;
+    if (r.routeSet.length === 0) r.routeSet = NO_ROUTES;
+    r.source.address = internAddress(r.source.address);
+    this.subscriptions.set(r.id, sub);
+    setOf(actor, sub).add(r.id);
+    this.#wheel.schedule(r.expiresAt, sub);
+  }
+
+  /** The subscription of an in-dialog request (RFC 6665 §4.1.2.2: dialog + event package + id). */
+  findSubscription(callId: string, localTag: string, remoteTag: string, event: string, eventId: string | null): Subscription | undefined {
+    const sub = this.subscriptions.get(localTag);
+    if (sub === undefined) return undefined;
+    const r = sub.rec;
+    return r.callId === callId && r.remoteTag === remoteTag && r.event === event && r.eventId === eventId ? sub : undefined;
   }
 
   persistSubscription(sub: Subscription): Promise<boolean> {
@@ -147,7 +180,7 @@ export class ActorSystem {
   }
 
   rescheduleSubscription(sub: Subscription): void {
-    this.#wheel.schedule(sub.rec.expiresAt, `s\n${sub.rec.id}`);
+    this.#wheel.schedule(sub.rec.expiresAt, sub);
   }
 
   removeSubscription(sub: Subscription): void {
@@ -180,7 +213,12 @@ export class ActorSystem {
     this.#wheel.advance(now, (key) => this.#fire(key, now));
   }
 
-  #fire(key: string, now: number): void {
+  #fire(key: string | Subscription, now: number): void {
+    if (typeof key !== 'string') {
+      // Stale entries (refreshed or ended subscriptions) are skipped: lazy cancellation.
+      if (!key.ended && key.rec.expiresAt <= now && this.subscriptions.get(key.rec.id) === key) this.handlers?.subscriptionExpired(key);
+      return;
+    }
     const parts = key.split('\n');
     switch (parts[0]) {
       case 'r': {
@@ -195,11 +233,6 @@ export class ActorSystem {
         const actor = this.presentities.get(parts[1]!);
         const rec = actor?.pubs.get(parts[2]!);
         if (actor !== undefined && rec !== undefined && rec.expiresAt <= now) this.handlers?.publicationExpired(actor, rec);
-        return;
-      }
-      case 's': {
-        const sub = this.subscriptions.get(parts.slice(1).join('\n'));
-        if (sub !== undefined && sub.rec.expiresAt <= now) this.handlers?.subscriptionExpired(sub);
         return;
       }
       default:

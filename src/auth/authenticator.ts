@@ -40,6 +40,8 @@ export interface AuthenticatorOptions {
   usersPath: string;
   nonceTtlMs?: number;
   secret?: Buffer;
+  /** Challenges offered, in order (default SHA-256 then MD5). */
+  algorithms?: ('SHA-256' | 'MD5')[];
 }
 
 export class Authenticator {
@@ -48,6 +50,7 @@ export class Authenticator {
   readonly #ttl: number;
   readonly #secret: Buffer;
   readonly #counter = new NonceCounter(65536);
+  readonly #algorithms: ('SHA-256' | 'MD5')[] | undefined;
   #users: UsersFile;
 
   constructor(o: AuthenticatorOptions) {
@@ -56,6 +59,7 @@ export class Authenticator {
     this.#ttl = o.nonceTtlMs ?? DEFAULT_NONCE_TTL_MS;
     this.#secret = o.secret ?? randomBytes(32);
     this.#users = loadUsers(o.usersPath);
+    this.#algorithms = o.algorithms;
   }
 
   get userCount(): number {
@@ -67,7 +71,7 @@ export class Authenticator {
   }
 
   #challenge(now: number, stale: boolean, why: string): AuthOutcome {
-    const values = buildChallenge({ realm: this.realm, secret: this.#secret, now, stale });
+    const values = buildChallenge({ realm: this.realm, secret: this.#secret, now, stale, ...(this.#algorithms ? { algorithms: this.#algorithms } : {}) });
     // One reason phrase whatever failed: telling "unknown user" from "wrong password" would let
     // anyone enumerate accounts. The precise cause goes to the debug log only.
     return { ok: false, status: 401, reason: 'Unauthorized', headers: values.map((value) => ({ name: 'WWW-Authenticate', value })), why };

@@ -31,10 +31,6 @@ export interface SubscribeDeps {
   authorize(presentityAor: string, watcherAor: string): WatcherDecision;
 }
 
-export function dialogId(callId: string, localTag: string, remoteTag: string, event: string, eventId: string | null): string {
-  return `${callId}\n${localTag}\n${remoteTag}\n${event}\n${eventId ?? ''}`;
-}
-
 function tagOf(value: string | undefined): string | null {
   const na = value === undefined ? null : parseNameAddr(value);
   return na?.params.get('tag') ?? null;
@@ -86,7 +82,7 @@ export function handleSubscribe(ctx: RequestContext, d: SubscribeDeps): void {
 
   if (localTag !== null) {
     // In-dialog: refresh or unsubscribe (§4.2.1.4); unknown dialog → 481.
-    const sub = sys.subscriptions.get(dialogId(callId, localTag, remoteTag, event.pkg, event.id));
+    const sub = sys.findSubscription(callId, localTag, remoteTag, event.pkg, event.id);
     if (sub === undefined || sub.ending !== null) {
       ctx.reply(481, { reason: 'Subscription Does Not Exist' });
       return;
@@ -152,7 +148,7 @@ export function handleSubscribe(ctx: RequestContext, d: SubscribeDeps): void {
   }
   const newTag = randomToken();
   const rec: SubscriptionRecord = {
-    id: dialogId(callId, newTag, remoteTag, event.pkg, event.id),
+    id: newTag, // our dialog tag is unique per subscription: it is the key (see ActorSystem)
     aor,
     entity: to!.uri,
     event: event.pkg,
