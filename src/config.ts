@@ -31,6 +31,8 @@ export interface Config {
   auth: AuthMode;
   /** Digest realm; '' = the first --domain, else the host. Resolved by loadConfig. */
   realm: string;
+  /** 'fsync': each commit is on disk before its 200 OK; 'os': committed to the OS page cache. */
+  durability: 'fsync' | 'os';
   /** Challenge algorithms in the order offered (RFC 8760 §2.4: preferred first). */
   authAlgorithms: ('SHA-256' | 'MD5')[];
   /** Users file (HA1 hashes); '' = <data>/users.json. Resolved by loadConfig. */
@@ -68,6 +70,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   maxPending: 50000,
   auth: 'auto',
   realm: '',
+  durability: 'fsync',
   // baresip 1.0 gives up at the first challenge it cannot compute: such sites put MD5 first.
   authAlgorithms: ['SHA-256', 'MD5'] as Config['authAlgorithms'],
   users: '',
@@ -99,6 +102,7 @@ const OPTIONS: OptionSpec[] = [
   { key: 'notifyTimeout', flag: '--notify-timeout', env: 'COMSIPL_NOTIFY_TIMEOUT', kind: 'policy', help: 'end|keep: subscription after a NOTIFY timeout' },
   { key: 'maxPending', flag: '--max-pending', env: 'COMSIPL_MAX_PENDING', kind: 'int', min: 1, help: 'requests in flight before 503' },
   { key: 'auth', flag: '--auth', env: 'COMSIPL_AUTH', kind: 'auth', help: 'on|off: digest authentication (auto: off on loopback only)' },
+  { key: 'durability', flag: '--durability', env: 'COMSIPL_DURABILITY', kind: 'text', help: 'fsync|os: fsync each commit, or leave it to the OS' },
   { key: 'authAlgorithms', flag: '--auth-algorithms', env: 'COMSIPL_AUTH_ALGORITHMS', kind: 'list', help: 'digest algorithms offered, in order (SHA-256,MD5)' },
   { key: 'realm', flag: '--realm', env: 'COMSIPL_REALM', kind: 'text', help: 'digest realm (empty: first --domain, else --host)' },
   { key: 'users', flag: '--users', env: 'COMSIPL_USERS', kind: 'text', help: 'users file (empty: <data>/users.json)' },
@@ -210,6 +214,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (cfg.workers > Math.max(1, os.availableParallelism() * 4)) throw new ConfigError(`--workers ${cfg.workers} is more than 4 per core`);
   // Secure by default: a server reachable from other hosts authenticates unless told not to.
   if (cfg.auth === 'auto') cfg.auth = isLoopback(cfg.host) ? 'off' : 'on';
+  if (cfg.durability !== 'fsync' && cfg.durability !== 'os') throw new ConfigError(`--durability: '${String(cfg.durability)}' is not fsync|os`);
   if (cfg.realm === '') cfg.realm = cfg.domain[0] ?? cfg.host;
   cfg.authAlgorithms = cfg.authAlgorithms.map((a) => a.toUpperCase()) as Config['authAlgorithms'];
   if (cfg.authAlgorithms.length === 0 || cfg.authAlgorithms.some((a) => a !== 'SHA-256' && a !== 'MD5')) {

@@ -69,7 +69,7 @@ export class Server {
     this.cfg = cfg;
     this.log = log;
     const now = Date.now();
-    this.#store = FdbStore.open(cfg.data);
+    this.#store = FdbStore.open(cfg.data, { sync: cfg.durability === 'fsync' });
     this.sys = new ActorSystem(this.#store, cfg.domain, log, now);
     this.transport = new UdpTransport(cfg.host, cfg.port, log, (batch) => this.#onBatch(batch));
     this.#ctx = new ClientTransactions((buf, dest) => this.transport.send(buf, dest), now, cfg.timerT1);

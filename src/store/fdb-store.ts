@@ -84,14 +84,32 @@ function makeDirs(dir: string): void {
 export class FdbStore {
   readonly #presence: RootDatabase;
   readonly #registered: RootDatabase;
+  readonly #sync: boolean;
 
-  private constructor(presence: RootDatabase, registered: RootDatabase) {
+  private constructor(presence: RootDatabase, registered: RootDatabase, sync: boolean) {
     this.#presence = presence;
     this.#registered = registered;
+    this.#sync = sync;
+  }
+
+  /**
+   * lmdb-js resolves a write when its transaction is committed (visible), and — with its
+   * default overlappingSync — flushes to disk afterwards, in parallel with later commits. A
+   * durable acknowledgement waits for that flush too (`db.flushed`); every write of the same
+   * flush shares the one fsync, so this is still group commit.
+   */
+  #durable(db: RootDatabase, write: Promise<boolean>): Promise<boolean> {
+    return this.#sync ? write.then((ok) => db.flushed.then(() => ok)) : write;
   }
 
   /** Opens (creating) both files under `dir`; a clear StoreError when the directory is unusable. */
-  static open(dir: string): FdbStore {
+  /**
+   * `sync: false` (--durability os) skips the fsync at each commit: a killed process loses
+   * nothing (the commit is in the OS page cache, LMDB stays consistent), a power cut or kernel
+   * crash may lose the last commits. The default fsyncs before any 200 OK leaves.
+   */
+  static open(dir: string, opts: { sync?: boolean } = {}): FdbStore {
+    const noSync = opts.sync === false;
     try {
       makeDirs(dir);
       if (!statSync(dir).isDirectory()) throw new Error(`ENOTDIR: not a directory`);
@@ -100,32 +118,33 @@ export class FdbStore {
       throw new StoreError(`data directory ${dir} is not usable: ${(e as Error).message}`);
     }
     try {
-      const presence = open({ path: join(dir, PRESENCE_FILE), noSubdir: true, compression: false });
-      const registered = open({ path: join(dir, REGISTERED_FILE), noSubdir: true, compression: false });
-      return new FdbStore(presence, registered);
+      const presence = open({ path: join(dir, PRESENCE_FILE), noSubdir: true, compression: false, noSync });
+      const registered = open({ path: join(dir, REGISTERED_FILE), noSubdir: true, compression: false, noSync });
+      return new FdbStore(presence, registered, !noSync);
     } catch (e) {
       throw new StoreError(`cannot open the store in ${dir}: ${(e as Error).message}`);
     }
   }
 
   putPublication(rec: PublicationRecord): Promise<boolean> {
-    return this.#presence.put(['pub', rec.aor, rec.etag], rec);
+    return this.#durable(this.#presence, this.#presence.put(['pub', rec.aor, rec.etag], rec));
   }
 
   removePublication(aor: string, etag: string): Promise<boolean> {
-    return this.#presence.remove(['pub', aor, etag]);
+    return this.#durable(this.#presence, this.#presence.remove(['pub', aor, etag]));
   }
 
   putSubscription(rec: SubscriptionRecord): Promise<boolean> {
-    return this.#presence.put(['sub', rec.id], rec);
+    return this.#durable(this.#presence, this.#presence.put(['sub', rec.id], rec));
   }
 
   removeSubscription(id: string): Promise<boolean> {
-    return this.#presence.remove(['sub', id]);
+    return this.#durable(this.#presence, this.#presence.remove(['sub', id]));
   }
 
   putBindings(aor: string, bindings: BindingRecord[]): Promise<boolean> {
-    return bindings.length === 0 ? this.#registered.remove(aor) : this.#registered.put(aor, bindings);
+    const db = this.#registered;
+    return this.#durable(db, bindings.length === 0 ? db.remove(aor) : db.put(aor, bindings));
   }
 
   /** Reads everything back at boot; expired rows are deleted before the server serves. */
