@@ -72,7 +72,10 @@ export class UdpTransport {
       sock.once('error', reject);
       sock.bind(port, host, () => {
         sock.off('error', reject);
-        sock.on('error', (err) => this.#log.error({ err: err.message }, 'socket error'));
+        sock.on('error', (err) => {
+          this.sendErrors++;
+          this.#log.debug({ err: err.message }, 'socket error');
+        });
         sock.on('message', (data, rinfo) => this.#receive(data, rinfo.address, rinfo.port, fam));
         resolve(sock);
       });
@@ -105,13 +108,11 @@ export class UdpTransport {
       this.sendErrors++;
       return;
     }
-    // Always a numeric address: dgram would otherwise run a DNS lookup per send.
-    sock.send(buf, dest.port, dest.address, (err) => {
-      if (err) {
-        this.sendErrors++;
-        this.#log.debug({ err: err.message, peer: `${dest.address}:${dest.port}` }, 'send failed');
-      }
-    });
+    // Always a numeric address (see numericLookup). No callback on purpose: without one, Node
+    // tries a synchronous uv_udp_try_send and skips the per-send completion request and its
+    // callback (the send was the largest single cost in the REGISTER profile). A failed send
+    // is counted through the socket's 'error' event.
+    sock.send(buf, dest.port, dest.address);
   }
 
   /** The address to put in our Via/Contact for a peer (the socket's, or a routable one). */
