@@ -33,6 +33,11 @@ export class UdpTransport {
   #v4: dgram.Socket | null = null;
   #v6: dgram.Socket | null = null;
   #batch: Datagram[] = [];
+  #bound4: string | null = null;
+  #bound6: string | null = null;
+  #iface4: string | null = null;
+  #iface6: string | null = null;
+  #ifacesAt = -Infinity;
   #scheduled = false;
   sendErrors = 0;
 
@@ -63,6 +68,8 @@ export class UdpTransport {
       this.#v6 = await this.#bind('udp6', this.#host, this.#port, this.#host !== '::');
       this.#port = this.#v6.address().port;
     }
+    this.#bound4 = this.#v4?.address().address ?? null;
+    this.#bound6 = this.#v6?.address().address ?? null;
   }
 
   #bind(type: 'udp4' | 'udp6', host: string, port: number, ipv6Only: boolean): Promise<dgram.Socket> {
@@ -117,16 +124,25 @@ export class UdpTransport {
 
   /** The address to put in our Via/Contact for a peer (the socket's, or a routable one). */
   localAddress(family: 4 | 6, peer: string): string {
-    const bound = family === 4 ? this.#v4?.address().address : this.#v6?.address().address;
-    if (bound !== undefined && bound !== '0.0.0.0' && bound !== '::') return bound;
+    // Socket.address() is a getsockname() syscall and networkInterfaces() a scan: both showed
+    // in the SUBSCRIBE profile, so the answers are cached (interfaces re-read once a minute).
+    const bound = family === 4 ? this.#bound4 : this.#bound6;
+    if (bound !== null && bound !== '0.0.0.0' && bound !== '::') return bound;
     if (peer === '127.0.0.1' || peer.startsWith('127.')) return '127.0.0.1';
     if (peer === '::1') return '::1';
-    for (const list of Object.values(os.networkInterfaces())) {
-      for (const a of list ?? []) {
-        if (!a.internal && (a.family === 'IPv4' ? 4 : 6) === family) return a.address;
+    const now = Date.now();
+    if (now - this.#ifacesAt > 60_000) {
+      this.#ifacesAt = now;
+      this.#iface4 = this.#iface6 = null;
+      for (const list of Object.values(os.networkInterfaces())) {
+        for (const a of list ?? []) {
+          if (a.internal) continue;
+          if (a.family === 'IPv4') this.#iface4 ??= a.address;
+          else this.#iface6 ??= a.address;
+        }
       }
     }
-    return family === 4 ? '127.0.0.1' : '::1';
+    return (family === 4 ? this.#iface4 : this.#iface6) ?? (family === 4 ? '127.0.0.1' : '::1');
   }
 
   async close(): Promise<void> {
