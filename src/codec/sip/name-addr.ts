@@ -1,5 +1,6 @@
 // name-addr / addr-spec values of From, To, Contact, Route, Record-Route (RFC 3261 §20.10,
 // §25.1). `*` (Contact wildcard, §10.2.2) is the caller's business.
+import { memoize } from './memo.js';
 import { isTokenByte, isWsp } from './chars.js';
 import { parseParams, quotedEnd, unquote } from './params.js';
 import { parseUri } from './uri.js';
@@ -32,7 +33,7 @@ function paramsAfter(s: string, i: number, displayName: string | null, uri: stri
  * parameters"), and a URI with `,` `?` or `;` would be ambiguous, so `?`/`,` there → null
  * (RFC 4475 §3.1.2.13 regbadct). No LWS inside `<…>` (§3.1.2.14 badaspec).
  */
-export function parseNameAddr(value: string): NameAddr | null {
+function parseNameAddrUncached(value: string): NameAddr | null {
   const s = value;
   const n = s.length;
   let i = skipWs(s, 0);
@@ -71,3 +72,6 @@ export function tagOf(value: string): string | null {
   const na = parseNameAddr(value);
   return na?.params.get('tag') ?? null;
 }
+
+/** Memoized (see memo.ts): the result is shared and must not be mutated. */
+export const parseNameAddr: (s: string) => NameAddr | null = memoize(parseNameAddrUncached);

@@ -1,6 +1,7 @@
 // SIP/SIPS URIs (RFC 3261 §19.1, grammar §25.1) and their comparison (§19.1.4).
 // Other schemes are kept as scheme + opaque text (absoluteURI): a UAS only needs to know
 // that it does not serve them (416, §8.2.2.1).
+import { memoize } from './memo.js';
 import { isAlpha, isDigit, isHex } from './chars.js';
 import type { SipUri } from './types.js';
 
@@ -121,7 +122,7 @@ function parseSipUri(s: string, scheme: string, i: number): SipUri | null {
 }
 
 /** Parses a URI; null when it is not a well-formed SIP/SIPS URI or absoluteURI. No LWS allowed. */
-export function parseUri(s: string): SipUri | null {
+function parseUriUncached(s: string): SipUri | null {
   const colon = s.indexOf(':');
   if (colon <= 0 || !isAlpha(s.charCodeAt(0))) return null;
   for (let k = 1; k < colon; k++) {
@@ -210,3 +211,6 @@ export function uriEquals(a: SipUri, b: SipUri): boolean {
   for (const [k, v] of ha) if (hb.get(k) !== v) return false;
   return true;
 }
+
+/** Memoized (see memo.ts): the result is shared and must not be mutated. */
+export const parseUri: (s: string) => SipUri | null = memoize(parseUriUncached);

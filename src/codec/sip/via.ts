@@ -1,4 +1,5 @@
 // Via values (RFC 3261 §20.42, §18.2) and the RFC 3581 rport/received handling.
+import { memoize } from './memo.js';
 import { isAlpha, isDigit, isHex, isTokenByte, isWsp } from './chars.js';
 import { parseParams, quotedEnd } from './params.js';
 import type { Via } from './types.js';
@@ -17,7 +18,7 @@ function token(s: string, i: number): number {
  * Parses one via-parm: sent-protocol LWS sent-by *(SEMI via-params). SLASH, COLON and SEMI may
  * carry SWS (§25.1; RFC 4475 §3.1.1.1 wsinv folds inside "SIP / 2.0 / UDP").
  */
-export function parseVia(viaParm: string): Via | null {
+function parseViaUncached(viaParm: string): Via | null {
   const s = viaParm.trim();
   const n = s.length;
   let i = 0;
@@ -134,3 +135,6 @@ export function responseTarget(via: Via, srcIp: string, srcPort: number): { host
 export function branchOf(via: Via): string | null {
   return via.params.get('branch') ?? null;
 }
+
+/** Memoized (see memo.ts): the result is shared and must not be mutated. */
+export const parseVia: (s: string) => Via | null = memoize(parseViaUncached);
