@@ -1,5 +1,6 @@
 // composePidf for 1, 2 and 5 live publications of one presentity. Fragments are precomputed at
 // PUBLISH time, so this measures sort + id de-duplication + string concatenation only.
+import { printBench } from '../support/report.js';
 import { Bench } from 'tinybench';
 import { composePidf } from '../../src/codec/pidf/compose.js';
 import { parsePidf } from '../../src/codec/pidf/parse.js';
@@ -25,14 +26,7 @@ export async function run(): Promise<void> {
   bench.add('closed document (none)', () => { composePidf(entity, []); });
   await bench.run();
 
-  console.log(`# ${bench.name} (node ${process.version})`);
-  console.log('task'.padEnd(32), 'ops/s'.padStart(12), 'mean µs'.padStart(10), 'p99 µs'.padStart(10));
-  for (const t of bench.tasks) {
-    const r = t.result;
-    if (r.state !== 'completed') { console.log(t.name.padEnd(32), r.state); continue; }
-    console.log(t.name.padEnd(32), r.throughput.mean.toFixed(0).padStart(12),
-      (r.latency.mean * 1000).toFixed(2).padStart(10), (r.latency.p99 * 1000).toFixed(2).padStart(10));
-  }
+  printBench(bench);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

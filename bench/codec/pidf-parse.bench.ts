@@ -1,6 +1,7 @@
 // parsePidf on real documents (Linphone's PUBLISH body, the RFC 4480 example) and the cost of
 // refusing hostile ones. Claim checked here, not in unit tests: billion laughs and 20,000-deep
 // nesting are refused in well under 10 ms (mean).
+import { printBench } from '../support/report.js';
 import { Bench } from 'tinybench';
 import { parsePidf } from '../../src/codec/pidf/parse.js';
 import { readFixture } from '../../test/support/fixtures.js';
@@ -42,14 +43,7 @@ export async function run(): Promise<void> {
 }
 
 function report(bench: Bench): void {
-  console.log(`# ${bench.name} (node ${process.version})`);
-  console.log('task'.padEnd(32), 'ops/s'.padStart(12), 'mean µs'.padStart(10), 'p99 µs'.padStart(10));
-  for (const t of bench.tasks) {
-    const r = t.result;
-    if (r.state !== 'completed') { console.log(t.name.padEnd(32), r.state); continue; }
-    console.log(t.name.padEnd(32), r.throughput.mean.toFixed(0).padStart(12),
-      (r.latency.mean * 1000).toFixed(2).padStart(10), (r.latency.p99 * 1000).toFixed(2).padStart(10));
-  }
+  printBench(bench);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

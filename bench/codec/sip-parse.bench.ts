@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printBench } from '../support/report.js';
 import { Bench } from 'tinybench';
 import { parseSipMessage } from '../../src/codec/sip/parse.js';
 import { gateRequest } from '../../src/codec/sip/request-gate.js';
@@ -52,18 +53,7 @@ export async function run(): Promise<void> {
     .add('serializeResponse 200 REGISTER', () => { serializeResponse(regReq, 200, 'OK', opts); });
   await bench.run();
 
-  console.log(`# ${bench.name} (node ${process.version}, ${process.arch})`);
-  console.log('task'.padEnd(34), 'ops/s'.padStart(12), 'mean µs'.padStart(10), 'p99 µs'.padStart(10));
-  for (const t of bench.tasks) {
-    const r = t.result;
-    if (r.state !== 'completed') {
-      console.log(t.name.padEnd(34), r.state);
-      process.exitCode = 1;
-      continue;
-    }
-    console.log(t.name.padEnd(34), r.throughput.mean.toFixed(0).padStart(12),
-      (r.latency.mean * 1000).toFixed(2).padStart(10), (r.latency.p99 * 1000).toFixed(2).padStart(10));
-  }
+  printBench(bench);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

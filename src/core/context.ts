@@ -64,3 +64,22 @@ export function randomToken(bytes = 8): string {
   poolOffset += bytes;
   return s;
 }
+
+/**
+ * The Expires a PUBLISH or SUBSCRIBE is granted (RFC 3903 §6 step 4, RFC 6665 §4.2.1.1): the
+ * package default when absent, never longer than the maximum, 423 + Min-Expires when shorter
+ * than the minimum (0 stays 0: remove / unsubscribe / fetch). null when a response was sent.
+ */
+export function grantExpires(ctx: RequestContext, cfg: { defaultExpires: number; minExpires: number; maxExpires: number }): number | null {
+  const raw = ctx.req.headers.find((h) => h.name === 'Expires')?.value;
+  const asked = raw === undefined ? cfg.defaultExpires : deltaSeconds(raw);
+  if (asked === null) {
+    ctx.reply(400, { reason: 'Bad Request - malformed Expires' });
+    return null;
+  }
+  if (asked > 0 && asked < cfg.minExpires) {
+    ctx.reply(423, { headers: [{ name: 'Min-Expires', value: String(cfg.minExpires) }] });
+    return null;
+  }
+  return Math.min(asked, cfg.maxExpires);
+}

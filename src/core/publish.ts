@@ -8,7 +8,7 @@ import type { ActorSystem } from '../actors/system.js';
 import type { PresentityActor } from '../actors/presentity-actor.js';
 import type { PublicationRecord } from '../store/fdb-store.js';
 import type { Config } from '../config.js';
-import { deltaSeconds, parseEvent, randomToken, type RequestContext } from './context.js';
+import { grantExpires, parseEvent, randomToken, type RequestContext } from './context.js';
 
 export const PIDF_TYPE = 'application/pidf+xml';
 
@@ -49,17 +49,8 @@ export function handlePublish(ctx: RequestContext, sys: ActorSystem, cfg: Readon
   }
   const etag = ifMatch.length === 1 ? ifMatch[0]!.trim() : null;
   // Step 4: Expires — never lengthened beyond the maximum, 423 below the minimum.
-  const rawExpires = getHeader(req, 'Expires');
-  const asked = rawExpires === undefined ? cfg.defaultExpires : deltaSeconds(rawExpires);
-  if (asked === null) {
-    ctx.reply(400, { reason: 'Bad Request - malformed Expires' });
-    return;
-  }
-  if (asked > 0 && asked < cfg.minExpires) {
-    ctx.reply(423, { headers: [{ name: 'Min-Expires', value: String(cfg.minExpires) }] });
-    return;
-  }
-  const expires = Math.min(asked, cfg.maxExpires);
+  const expires = grantExpires(ctx, cfg);
+  if (expires === null) return;
   // Step 5: the body must be of a type the package knows, and a valid document.
   const hasBody = req.body.length > 0;
   if (hasBody && mediaType(getHeader(req, 'Content-Type')) !== PIDF_TYPE) {

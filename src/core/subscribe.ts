@@ -11,7 +11,7 @@ import { CSEQ_BLOCK } from '../actors/system.js';
 import type { Notifier } from '../actors/notifier.js';
 import type { Config } from '../config.js';
 import type { SubscriptionRecord } from '../store/fdb-store.js';
-import { deltaSeconds, parseEvent, randomToken, type RequestContext } from './context.js';
+import { grantExpires, parseEvent, randomToken, type RequestContext } from './context.js';
 import { PIDF_TYPE } from './publish.js';
 import { aorKey } from '../policy/aor.js';
 import { WATCHERINFO_CONTENT_TYPE } from '../codec/winfo/render.js';
@@ -59,17 +59,8 @@ export function handleSubscribe(ctx: RequestContext, d: SubscribeDeps): void {
     ctx.reply(406, { headers: [{ name: 'Accept', value: bodyType }] });
     return;
   }
-  const rawExpires = getHeader(req, 'Expires');
-  const asked = rawExpires === undefined ? cfg.defaultExpires : deltaSeconds(rawExpires);
-  if (asked === null) {
-    ctx.reply(400, { reason: 'Bad Request - malformed Expires' });
-    return;
-  }
-  if (asked > 0 && asked < cfg.minExpires) {
-    ctx.reply(423, { headers: [{ name: 'Min-Expires', value: String(cfg.minExpires) }] });
-    return;
-  }
-  const expires = Math.min(asked, cfg.maxExpires);
+  const expires = grantExpires(ctx, cfg);
+  if (expires === null) return;
   const callId = getHeader(req, 'Call-ID') ?? '';
   const remoteTag = tagOf(getHeader(req, 'From'));
   if (remoteTag === null) {
