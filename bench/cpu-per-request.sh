@@ -11,7 +11,7 @@ SCEN=${1:-register}; RATE=${2:-3000}; CALLS=${3:-30000}; shift $(( $# > 3 ? 3 : 
 W=$(mktemp -d /tmp/comsipl-cpu.XXXXXX)
 free_port() { node -e "const s=require('dgram').createSocket('udp4');s.bind(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 PORT=$(free_port); SPORT=$(free_port)
-node --max-semi-space-size=64 dist/src/main.js --host 127.0.0.1 --port "$PORT" --data "$W/data" --log-level warn "$@" > "$W/server.log" 2>&1 &
+node dist/src/main.js --host 127.0.0.1 --port "$PORT" --data "$W/data" --log-level warn "$@" > "$W/server.log" 2>&1 &
 SP=$!
 trap 'kill $SP 2>/dev/null || true; wait $SP 2>/dev/null || true; rm -rf "$W"' EXIT
 sleep 2

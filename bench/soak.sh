@@ -14,7 +14,7 @@ W=$(mktemp -d /tmp/comsipl-soak.XXXXXX)
 free_port() { node -e "const s=require('dgram').createSocket('udp4');s.bind(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 PORT=$(free_port)
 SIPP_PORT=$(free_port)
-node --max-semi-space-size=64 dist/src/main.js --host 127.0.0.1 --port "$PORT" --data "$W/data" --log-level warn > "$W/server.log" 2>&1 &
+node dist/src/main.js --host 127.0.0.1 --port "$PORT" --data "$W/data" --log-level warn > "$W/server.log" 2>&1 &
 SP=$!
 SIPP=""
 cleanup() {

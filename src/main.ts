@@ -1,6 +1,7 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
-// (A 64 MiB young generation: restoring a million subscriptions at start allocates fast, and
-// the default semi-space made that restore 30 s instead of 18 s; see bench/RESULTS.md.)
+#!/usr/bin/env node
+// (V8's default 16 MiB young generation on purpose: 64 MiB restores a million subscriptions in
+// 18 s instead of 30 s, but its scavenges pause the loop for up to 30 ms instead of 11 ms under
+// load; see bench/RESULTS.md.)
 // Entry point: `comsipl [serve] [options]`, or one of the tool sub-commands. Builds the config,
 // the logger and the server; stops cleanly on SIGINT/SIGTERM, reloads users and rules on SIGHUP.
 import { loadConfig, usage, ConfigError, isLoopback } from './config.js';
