@@ -31,6 +31,8 @@ export interface Config {
   auth: AuthMode;
   /** Digest realm; '' = the first --domain, else the host. Resolved by loadConfig. */
   realm: string;
+  /** Seconds between two 'stats' log lines (0 = none). */
+  statsInterval: number;
   /** 'fsync': each commit is on disk before its 200 OK; 'os': committed to the OS page cache. */
   durability: 'fsync' | 'os';
   /** Challenge algorithms in the order offered (RFC 8760 §2.4: preferred first). */
@@ -71,6 +73,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   auth: 'auto',
   realm: '',
   durability: 'fsync',
+  statsInterval: 60,
   // baresip 1.0 gives up at the first challenge it cannot compute: such sites put MD5 first.
   authAlgorithms: ['SHA-256', 'MD5'] as Config['authAlgorithms'],
   users: '',
@@ -102,6 +105,7 @@ const OPTIONS: OptionSpec[] = [
   { key: 'notifyTimeout', flag: '--notify-timeout', env: 'COMSIPL_NOTIFY_TIMEOUT', kind: 'policy', help: 'end|keep: subscription after a NOTIFY timeout' },
   { key: 'maxPending', flag: '--max-pending', env: 'COMSIPL_MAX_PENDING', kind: 'int', min: 1, help: 'requests in flight before 503' },
   { key: 'auth', flag: '--auth', env: 'COMSIPL_AUTH', kind: 'auth', help: 'on|off: digest authentication (auto: off on loopback only)' },
+  { key: 'statsInterval', flag: '--stats-interval', env: 'COMSIPL_STATS_INTERVAL', kind: 'int', min: 0, help: 'seconds between stats log lines (0 = none)' },
   { key: 'durability', flag: '--durability', env: 'COMSIPL_DURABILITY', kind: 'text', help: 'fsync|os: fsync each commit, or leave it to the OS' },
   { key: 'authAlgorithms', flag: '--auth-algorithms', env: 'COMSIPL_AUTH_ALGORITHMS', kind: 'list', help: 'digest algorithms offered, in order (SHA-256,MD5)' },
   { key: 'realm', flag: '--realm', env: 'COMSIPL_REALM', kind: 'text', help: 'digest realm (empty: first --domain, else --host)' },

@@ -27,6 +27,7 @@ import { Admission } from './overload/admission.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { PRODUCT } from './version.js';
+import { StatsReporter } from './stats-reporter.js';
 
 const SUPPORTED: string[] = [];
 /**
@@ -60,6 +61,7 @@ export class Server {
   readonly admission: Admission;
   readonly #router: RouterDeps;
   #timer: NodeJS.Timeout | null = null;
+  readonly #stats: StatsReporter;
   #usersWatch: { close(): void } | null = null;
   #inflight = 0;
   /** Watcher authorization (RFC 3856 §5): the rules file; tests may replace it. */
@@ -68,6 +70,16 @@ export class Server {
   constructor(cfg: Readonly<Config>, log: Logger) {
     this.cfg = cfg;
     this.log = log;
+    this.#stats = new StatsReporter(log, {
+      counters: () => ({
+        ...this.stats,
+        inFlight: this.#inflight,
+        pendingWrites: this.sys.pendingWrites,
+        registrations: this.sys.registrations.size,
+        presentities: this.sys.presentities.size,
+        subscriptions: this.sys.subscriptions.size,
+      }),
+    });
     const now = Date.now();
     this.#store = FdbStore.open(cfg.data, { sync: cfg.durability === 'fsync' });
     this.sys = new ActorSystem(this.#store, cfg.domain, log, now);
@@ -116,6 +128,7 @@ export class Server {
     this.policy.watch();
     if (this.auth !== null) this.#usersWatch = watchFile(this.cfg.users, () => this.#reloadUsers('file change'));
     this.#timer = setInterval(() => this.#tick(), 50);
+    this.#stats.start(this.cfg.statsInterval * 1000);
     this.log.info(
       {
         host: this.cfg.host, port: this.transport.port, workers: this.cfg.workers, data: this.cfg.data,
@@ -128,6 +141,7 @@ export class Server {
 
   async stop(): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer);
+    this.#stats.stop();
     this.#timer = null;
     this.policy.close();
     this.#usersWatch?.close();
