@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Soak: the mixed day-in-the-life SIPp scenario at a fixed rate for a bounded time against a
-# fresh server, sampling the server's RSS and V8 heap every 30 s (heap via the log line the
-# server writes on SIGUSR2 is not available, so RSS from /proc). Loopback only; stops only
+# fresh server, sampling every 30 s the server's RSS (from /proc) and its heap and state counts
+# (from its own `stats` log line). Loopback only; stops only
 # the processes it started.
 # Usage: bench/soak.sh [rate=1000] [seconds=600]
 set -euo pipefail
@@ -14,7 +14,7 @@ W=$(mktemp -d /tmp/comsipl-soak.XXXXXX)
 free_port() { node -e "const s=require('dgram').createSocket('udp4');s.bind(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 PORT=$(free_port)
 SIPP_PORT=$(free_port)
-node dist/src/main.js --host 127.0.0.1 --port "$PORT" --data "$W/data" --log-level warn > "$W/server.log" 2>&1 &
+node dist/src/main.js --host 127.0.0.1 --port "$PORT" --data "$W/data" --log-level info --stats-interval 30 > "$W/server.log" 2>&1 &
 SP=$!
 SIPP=""
 cleanup() {
@@ -30,12 +30,14 @@ CALLS=$(( RATE * SECS ))
     -p "$SIPP_PORT" -mp 26000 -cp 18888 -nostdin -timeout $(( SECS + 90 )) -buff_size 4194304 -max_recv_loops 10000 -max_sched_loops 10000 \
     -aa -trace_screen -trace_err > "$W/sipp.out" 2>&1 ) &
 SIPP=$!
-echo "t_s,rss_mib"
+echo "t_s,rss_mib,heap_mib,subscriptions,registrations,in_flight"
 START=$(date +%s)
 while kill -0 "$SIPP" 2>/dev/null; do
   sleep 30
   RSS=$(awk '/VmRSS/ {print $2}' "/proc/$SP/status" 2>/dev/null || echo 0)
-  echo "$(( $(date +%s) - START )),$(( RSS / 1024 ))"
+  LAST=$(grep '"msg":"stats"' "$W/server.log" | tail -1)
+  field() { echo "$LAST" | grep -oE "\"$1\":[0-9]+" | head -1 | cut -d: -f2; }
+  echo "$(( $(date +%s) - START )),$(( RSS / 1024 )),$(field heapMiB),$(field subscriptions),$(field registrations),$(field inFlight)"
   [ $(( $(date +%s) - START )) -gt $(( SECS + 150 )) ] && break
 done
 wait "$SIPP" || true

@@ -22,6 +22,8 @@ export interface Subscription {
   withheld?: boolean;
   /** Earliest time (ms) the next state NOTIFY may leave (--notify-min-interval); 0 = now. */
   holdUntil?: number;
+  /** Wheel slot of the expiry timer (ActorSystem only). */
+  timerSlot?: number | undefined;
   /** RFC 3858 §5 event of the watcher's last state change, shown to winfo subscribers. */
   winfoEvent?: 'subscribe' | 'approved' | 'rejected' | 'timeout' | 'deactivated' | 'noresource' | 'giveup';
 }
@@ -163,7 +165,13 @@ export class ActorSystem {
     r.source.address = internAddress(r.source.address);
     this.subscriptions.set(r.id, sub);
     setOf(actor, sub).add(r.id);
-    this.#wheel.schedule(r.expiresAt, sub);
+    this.#schedule(sub);
+  }
+
+  /** One live wheel entry per subscription: an ended one must not stay referenced for an hour. */
+  #schedule(sub: Subscription): void {
+    if (sub.timerSlot !== undefined) this.#wheel.cancel(sub.timerSlot, sub);
+    sub.timerSlot = this.#wheel.schedule(sub.rec.expiresAt, sub);
   }
 
   /** The subscription of an in-dialog request (RFC 6665 §4.1.2.2: dialog + event package + id). */
@@ -180,10 +188,12 @@ export class ActorSystem {
   }
 
   rescheduleSubscription(sub: Subscription): void {
-    this.#wheel.schedule(sub.rec.expiresAt, sub);
+    this.#schedule(sub);
   }
 
   removeSubscription(sub: Subscription): void {
+    if (sub.timerSlot !== undefined) this.#wheel.cancel(sub.timerSlot, sub);
+    sub.timerSlot = undefined;
     sub.ended = true;
     this.subscriptions.delete(sub.rec.id);
     const actor = this.presentities.get(sub.rec.aor);
@@ -215,7 +225,7 @@ export class ActorSystem {
 
   #fire(key: string | Subscription, now: number): void {
     if (typeof key !== 'string') {
-      // Stale entries (refreshed or ended subscriptions) are skipped: lazy cancellation.
+      key.timerSlot = undefined; // the wheel dropped the entry with its slot
       if (!key.ended && key.rec.expiresAt <= now && this.subscriptions.get(key.rec.id) === key) this.handlers?.subscriptionExpired(key);
       return;
     }

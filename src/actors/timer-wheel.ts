@@ -1,7 +1,8 @@
-// A hashed timer wheel with lazy cancellation: millions of expiries (publications,
-// subscriptions, bindings, NOTIFY retransmissions) cost one bucket entry each and no
-// setTimeout per item. Cancelling is implicit: when a slot fires, its owner checks whether the
-// item is still due (its stored deadline) and ignores stale entries.
+// A hashed timer wheel: millions of expiries (publications, subscriptions, bindings, NOTIFY
+// retransmissions) cost one bucket entry each and no setTimeout per item. Cancelling is lazy by
+// default — when a slot fires, its owner checks whether the item is still due and ignores stale
+// entries — or explicit with cancel(slot, key) where a stale entry would keep a large object
+// alive until its old deadline (an ended subscription).
 export class TimerWheel<K> {
   readonly #resolution: number;
   readonly #slots = new Map<number, K[]>();
@@ -17,7 +18,8 @@ export class TimerWheel<K> {
     return this.#count;
   }
 
-  schedule(at: number, key: K): void {
+  /** Returns the slot, for cancel(). */
+  schedule(at: number, key: K): number {
     // Never schedule into a slot that already fired: it would wait for a full rescan.
     const slot = Math.max(Math.ceil(at / this.#resolution), this.#cursor);
     let list = this.#slots.get(slot);
@@ -27,6 +29,19 @@ export class TimerWheel<K> {
     }
     list.push(key);
     this.#count++;
+    return slot;
+  }
+
+  /** Removes `key` from `slot` (a slot holds about a second of deadlines: a short scan). */
+  cancel(slot: number, key: K): void {
+    const list = this.#slots.get(slot);
+    if (list === undefined) return;
+    const i = list.lastIndexOf(key);
+    if (i < 0) return;
+    list[i] = list[list.length - 1]!;
+    list.pop();
+    this.#count--;
+    if (list.length === 0) this.#slots.delete(slot);
   }
 
   /** Fires every slot up to `now` in time order; `fire` may schedule again. */

@@ -34,3 +34,17 @@ test('an overdue deadline fires within one resolution; rescheduling from fire wo
   w.advance(2100, fire);
   assert.deepEqual(fired, [1, 2, 3]);
 });
+
+test('cancel removes exactly one entry; the others still fire', () => {
+  const w = new TimerWheel<object>(1000, 0);
+  const a = {};
+  const b = {};
+  const slotA = w.schedule(5000, a);
+  w.schedule(5000, b);
+  w.cancel(slotA, a);
+  w.cancel(slotA, a); // twice is harmless
+  assert.equal(w.size, 1);
+  const fired: object[] = [];
+  w.advance(6000, (k) => fired.push(k));
+  assert.deepEqual(fired, [b]);
+});
