@@ -58,6 +58,8 @@ export class ActorSystem {
   readonly presentities = new Map<string, PresentityActor>();
   readonly subscriptions = new Map<string, Subscription>();
   readonly #wheel: TimerWheel<string | Subscription>;
+  readonly #regSlots = new Map<string, number>();
+  readonly #pubSlots = new WeakMap<PublicationRecord, number>();
   readonly #store: FdbStore;
   readonly #domains: ReadonlySet<string>;
   readonly #log: Logger;
@@ -100,7 +102,7 @@ export class ActorSystem {
     const before = this.registrations.get(aor);
     if (bindings.length === 0) this.registrations.delete(aor);
     else this.registrations.set(aor, bindings);
-    for (const b of bindings) this.#wheel.schedule(b.expiresAt, `r\n${aor}`);
+    this.#scheduleBindings(aor, bindings);
     try {
       await this.#track(this.#store.putBindings(aor, bindings));
     } catch (err) {
@@ -109,6 +111,31 @@ export class ActorSystem {
       this.#log.error({ aor, err: (err as Error).message, now }, 'registration commit failed');
       throw err;
     }
+  }
+
+  /**
+   * One wheel entry per registered AoR, at its earliest binding expiry, replaced on every
+   * change: a busy registrar must not pile up an entry per REGISTER for a whole Expires period.
+   */
+  #scheduleBindings(aor: string, bindings: readonly BindingRecord[]): void {
+    const key = `r\n${aor}`;
+    const old = this.#regSlots.get(aor);
+    if (old !== undefined) this.#wheel.cancel(old, key);
+    this.#regSlots.delete(aor);
+    if (bindings.length === 0) return;
+    let at = Infinity;
+    for (const b of bindings) at = Math.min(at, b.expiresAt);
+    this.#regSlots.set(aor, this.#wheel.schedule(at, key));
+  }
+
+  /** Likewise one entry per live publication, cancelled when it is replaced or removed. */
+  #schedulePublication(rec: PublicationRecord | undefined, next: PublicationRecord | null): void {
+    if (rec !== undefined) {
+      const slot = this.#pubSlots.get(rec);
+      if (slot !== undefined) this.#wheel.cancel(slot, `p\n${rec.aor}\n${rec.etag}`);
+      this.#pubSlots.delete(rec);
+    }
+    if (next !== null) this.#pubSlots.set(next, this.#wheel.schedule(next.expiresAt, `p\n${next.aor}\n${next.etag}`));
   }
 
   // ---- presentities ---------------------------------------------------------------------
@@ -130,10 +157,9 @@ export class ActorSystem {
   /** Applies a publication change, commits it, restores the old state if the commit fails. */
   async commitPublication(actor: PresentityActor, rec: PublicationRecord | null, oldEtag: string | null): Promise<void> {
     const prev = oldEtag === null ? undefined : actor.pubs.get(oldEtag);
-    if (rec !== null) {
-      actor.put(rec, oldEtag);
-      this.#wheel.schedule(rec.expiresAt, `p\n${actor.aor}\n${rec.etag}`);
-    } else if (oldEtag !== null) actor.pubs.delete(oldEtag);
+    if (rec !== null) actor.put(rec, oldEtag);
+    else if (oldEtag !== null) actor.pubs.delete(oldEtag);
+    this.#schedulePublication(prev, rec);
     const writes: Promise<boolean>[] = [];
     if (oldEtag !== null) writes.push(this.#track(this.#store.removePublication(actor.aor, oldEtag)));
     if (rec !== null) writes.push(this.#track(this.#store.putPublication(rec)));
@@ -233,10 +259,11 @@ export class ActorSystem {
     switch (parts[0]) {
       case 'r': {
         const aor = parts[1]!;
-        const after = expireBindings(this.registrations.get(aor) ?? [], now);
-        if (after !== null) {
-          this.setBindings(aor, after, now).catch(() => this.#wheel.schedule(now + 5000, key));
-        }
+        this.#regSlots.delete(aor);
+        const current = this.registrations.get(aor) ?? [];
+        const after = expireBindings(current, now);
+        if (after === null) this.#scheduleBindings(aor, current);
+        else this.setBindings(aor, after, now).catch(() => this.#regSlots.set(aor, this.#wheel.schedule(now + 5000, key)));
         return;
       }
       case 'p': {
@@ -258,11 +285,11 @@ export class ActorSystem {
   ): void {
     for (const [aor, bindings] of regs) {
       this.registrations.set(aor, bindings);
-      for (const b of bindings) this.#wheel.schedule(b.expiresAt, `r\n${aor}`);
+      this.#scheduleBindings(aor, bindings);
     }
     for (const rec of pubs) {
       this.presentity(rec.aor).pubs.set(rec.etag, rec);
-      this.#wheel.schedule(rec.expiresAt, `p\n${rec.aor}\n${rec.etag}`);
+      this.#schedulePublication(undefined, rec);
     }
     for (const rec of subs) {
       // DLG-03: resume NOTIFY CSeqs above anything that may have been sent before the restart.
