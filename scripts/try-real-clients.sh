@@ -156,14 +156,14 @@ ALICE_AUTH=; CAROL_AUTH=none; DAVE_AUTH=
 add_users() {
   local u
   [[ $AUTH == on ]] || return 0
-  # The server's realm defaults to its --host, 0.0.0.0.
+  # Without --realm the server challenges in the AoR's domain, the realm `user add` gives a user.
   for u in alice:pw-alice carol:pw-carol dave:pw-dave; do
-    printf '%s\n' "${u#*:}" | "${COMSIPL[@]}" user add "${u%%:*}@127.0.0.1" --realm 0.0.0.0 --data "$1" > /dev/null \
+    printf '%s\n' "${u#*:}" | "${COMSIPL[@]}" user add "${u%%:*}@127.0.0.1" --data "$1" > /dev/null \
       || { echo "comsipl user add failed" >&2; exit 2; }
   done
 }
 if [[ $AUTH == on ]]; then
-  ALICE_AUTH=$'[auth_info_0]\nusername=alice\npasswd=pw-alice\nrealm=0.0.0.0\ndomain=127.0.0.1'
+  ALICE_AUTH=$'[auth_info_0]\nusername=alice\npasswd=pw-alice\nrealm=127.0.0.1\ndomain=127.0.0.1'
   CAROL_AUTH=pw-carol
   DAVE_AUTH="dave pw-dave"
 fi

@@ -29,7 +29,7 @@ export interface Config {
   maxPending: number;
   /** Digest authentication of REGISTER/PUBLISH/SUBSCRIBE (RFC 3261 §22); always 'on'|'off' once loaded. */
   auth: AuthMode;
-  /** Digest realm; '' = the first --domain, else the host. Resolved by loadConfig. */
+  /** Digest realm; '' = the first --domain, else the domain of each request's AoR. */
   realm: string;
   /** Seconds between two 'stats' log lines (0 = none). */
   statsInterval: number;
@@ -108,7 +108,7 @@ const OPTIONS: OptionSpec[] = [
   { key: 'statsInterval', flag: '--stats-interval', env: 'COMSIPL_STATS_INTERVAL', kind: 'int', min: 0, help: 'seconds between stats log lines (0 = none)' },
   { key: 'durability', flag: '--durability', env: 'COMSIPL_DURABILITY', kind: 'text', help: 'fsync|os: fsync each commit, or leave it to the OS' },
   { key: 'authAlgorithms', flag: '--auth-algorithms', env: 'COMSIPL_AUTH_ALGORITHMS', kind: 'list', help: 'digest algorithms offered, in order (SHA-256,MD5)' },
-  { key: 'realm', flag: '--realm', env: 'COMSIPL_REALM', kind: 'text', help: 'digest realm (empty: first --domain, else --host)' },
+  { key: 'realm', flag: '--realm', env: 'COMSIPL_REALM', kind: 'text', help: 'digest realm (empty: first --domain, else the domain of the AoR)' },
   { key: 'users', flag: '--users', env: 'COMSIPL_USERS', kind: 'text', help: 'users file (empty: <data>/users.json)' },
   { key: 'rules', flag: '--rules', env: 'COMSIPL_RULES', kind: 'text', help: 'watcher rules file (empty: <data>/rules.json)' },
   { key: 'rateLimit', flag: '--rate-limit', env: 'COMSIPL_RATE_LIMIT', kind: 'int', min: 0, help: 'new requests/s per source IP (0 = off)' },
@@ -219,7 +219,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   // Secure by default: a server reachable from other hosts authenticates unless told not to.
   if (cfg.auth === 'auto') cfg.auth = isLoopback(cfg.host) ? 'off' : 'on';
   if (cfg.durability !== 'fsync' && cfg.durability !== 'os') throw new ConfigError(`--durability: '${String(cfg.durability)}' is not fsync|os`);
-  if (cfg.realm === '') cfg.realm = cfg.domain[0] ?? cfg.host;
+  if (cfg.realm === '') cfg.realm = cfg.domain[0] ?? '';
   cfg.authAlgorithms = cfg.authAlgorithms.map((a) => a.toUpperCase()) as Config['authAlgorithms'];
   if (cfg.authAlgorithms.length === 0 || cfg.authAlgorithms.some((a) => a !== 'SHA-256' && a !== 'MD5')) {
     throw new ConfigError(`--auth-algorithms: '${cfg.authAlgorithms.join(',')}' must list SHA-256 and/or MD5`);

@@ -132,7 +132,7 @@ export class Server {
     this.log.info(
       {
         host: this.cfg.host, port: this.transport.port, workers: this.cfg.workers, data: this.cfg.data,
-        auth: this.cfg.auth, realm: this.auth === null ? undefined : this.cfg.realm, users: this.auth?.userCount,
+        auth: this.cfg.auth, realm: this.auth === null ? undefined : this.cfg.realm || '(the AoR domain)', users: this.auth?.userCount,
         restored: { registrations: restored.registrations.size, publications: restored.publications.length, subscriptions: restored.subscriptions.length, dropped: restored.dropped },
       },
       'listening',

@@ -25,8 +25,10 @@
 // unknown and the client simply answers the fresh challenge (it still has the password).
 // Retransmissions never reach check(): the transaction layer answers them first, so a
 // retransmitted Authorization cannot burn its own nonce count (RFC 3261 §17.2.2).
+import { parseNameAddr } from '../codec/sip/name-addr.js';
+import { parseUri } from '../codec/sip/uri.js';
 import { randomBytes } from 'node:crypto';
-import { getHeaderLines } from '../codec/sip/headers.js';
+import { getHeader, getHeaderLines } from '../codec/sip/headers.js';
 import type { SipHeader, SipRequest } from '../codec/sip/types.js';
 import { buildChallenge, pickCredentials, verifyDigest, NonceCounter, DEFAULT_NONCE_TTL_MS } from './digest.js';
 import { findUser, loadUsers, lookupHa1, type UsersFile } from './users-file.js';
@@ -70,25 +72,39 @@ export class Authenticator {
     this.#users = loadUsers(this.#usersPath);
   }
 
-  #challenge(now: number, stale: boolean, why: string): AuthOutcome {
-    const values = buildChallenge({ realm: this.realm, secret: this.#secret, now, stale, ...(this.#algorithms ? { algorithms: this.#algorithms } : {}) });
+  #challenge(realm: string, now: number, stale: boolean, why: string): AuthOutcome {
+    const values = buildChallenge({ realm, secret: this.#secret, now, stale, ...(this.#algorithms ? { algorithms: this.#algorithms } : {}) });
     // One reason phrase whatever failed: telling "unknown user" from "wrong password" would let
     // anyone enumerate accounts. The precise cause goes to the debug log only.
     return { ok: false, status: 401, reason: 'Unauthorized', headers: values.map((value) => ({ name: 'WWW-Authenticate', value })), why };
   }
 
+  /**
+   * The realm a request is challenged in: the configured one, or — with none configured — the
+   * domain of the address of record the request acts for (To of a REGISTER, the Request-URI of a
+   * PUBLISH, the watcher's From of a SUBSCRIBE), which is the realm `comsipl user add
+   * alice@example.com` gives a user by default. So a first run needs no realm setting.
+   */
+  realmFor(req: SipRequest): string {
+    if (this.realm !== '') return this.realm;
+    const target = req.method === 'PUBLISH' ? req.uri : parseNameAddr(getHeader(req, req.method === 'REGISTER' ? 'To' : 'From') ?? '')?.uri ?? '';
+    const host = parseUri(target)?.host ?? '';
+    return host === '' ? 'comsipl' : host.replace(/^\[|\]$/g, '');
+  }
+
   check(req: SipRequest, now: number): AuthOutcome {
+    const realm = this.realmFor(req);
     const lines = [...getHeaderLines(req, 'Authorization'), ...getHeaderLines(req, 'Proxy-Authorization')];
-    const credentials = lines.length === 0 ? null : pickCredentials(lines, this.realm);
-    if (credentials === null) return this.#challenge(now, false, lines.length === 0 ? 'no credentials' : 'no credentials for our realm');
+    const credentials = lines.length === 0 ? null : pickCredentials(lines, realm);
+    if (credentials === null) return this.#challenge(realm, now, false, lines.length === 0 ? 'no credentials' : 'no credentials for our realm');
     const users = this.#users;
     const r = verifyDigest({
-      credentials, method: req.method, realm: this.realm, secret: this.#secret, now, nonceTtlMs: this.#ttl,
-      ha1: (u, realm, alg) => lookupHa1(users, u, realm, alg), nonceCounter: this.#counter,
+      credentials, method: req.method, realm, secret: this.#secret, now, nonceTtlMs: this.#ttl,
+      ha1: (u, rlm, alg) => lookupHa1(users, u, rlm, alg), nonceCounter: this.#counter,
     });
-    if (!r.ok) return this.#challenge(now, r.stale, r.reason);
-    const found = findUser(users, r.username, this.realm);
-    if (found === undefined) return this.#challenge(now, false, 'user vanished on reload');
+    if (!r.ok) return this.#challenge(realm, now, r.stale, r.reason);
+    const found = findUser(users, r.username, realm);
+    if (found === undefined) return this.#challenge(realm, now, false, 'user vanished on reload');
     return { ok: true, user: found.aor };
   }
 }

@@ -133,3 +133,21 @@ test('a user added while the server runs can register after the file change (or 
   }
   assert.equal(status, 200);
 });
+
+test('without --realm the realm is the AoR domain, so `user add alice@domain` works as is', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'comsipl-realm-'));
+  // The realm `comsipl user add` gives by default: the user's domain.
+  addUser(join(dir, 'users.json'), { user: 'dora', domain: '127.0.0.1', password: 'expl0rer' });
+  const s2 = await startServer(['--auth', 'on'], { data: dir });
+  try {
+    const aor = 'sip:dora@127.0.0.1';
+    const first = await ua.request(register(aor), s2.port);
+    assert.equal(first.status, 401);
+    assert.match(hdrs(first, 'WWW-Authenticate')[0]!, /^Digest realm="127\.0\.0\.1"/);
+    const ok = await ua.request(register(aor, [['Authorization', authorization(challengeFor(first, 'SHA-256'), { user: 'dora', password: 'expl0rer' }, 'REGISTER', 'sip:127.0.0.1')]]), s2.port);
+    assert.equal(ok.status, 200);
+  } finally {
+    await s2.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
