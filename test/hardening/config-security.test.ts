@@ -31,7 +31,7 @@ test('auth defaults to on except on 127.0.0.1 / ::1; realm, users and rules defa
   assert.equal(c.realm, 'example.com');
   assert.equal(c.users, join('/srv/sip', 'users.json'));
   assert.equal(c.rules, join('/srv/sip', 'rules.json'));
-  assert.equal(loadConfig(['--host', '192.0.2.10'], {}).realm, '192.0.2.10');
+  assert.equal(loadConfig(['--host', '192.0.2.10'], {}).realm, '', 'no --realm/--domain: each request is challenged in its AoR domain');
   assert.equal(loadConfig(['--realm', 'r', '--users', '/u.json', '--rules', '/r.json'], {}).users, '/u.json');
   assert.equal(loadConfig(['--rate-limit', '50'], {}).rateBurst, 100, 'burst defaults to twice the rate');
   assert.equal(loadConfig([], {}).rateLimit, 0, 'no per-source limit by default');
