@@ -95,6 +95,9 @@ async function main(argv: string[]): Promise<number> {
       );
     };
     process.on('SIGHUP', () => server.reload('SIGHUP'));
+    // A promise nobody handled is a bug, not a reason to drop every registration and dialog in
+    // flight: log it with its stack and keep serving.
+    process.on('unhandledRejection', (err) => log.error({ err: (err as Error)?.stack ?? String(err) }, 'unhandled rejection'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });

@@ -153,11 +153,23 @@ export class Server {
 
   #tick(): void {
     const now = Date.now();
-    this.#ctx.tick(now);
-    this.#stx.sweep(now);
-    this.sys.tick(now);
-    this.notifier.tick(now);
+    // Each timer family on its own: a fault in one (a bug, never input) is logged and the
+    // others still run; the interval keeps going.
+    for (const step of this.#steps) {
+      try {
+        step(now);
+      } catch (err) {
+        this.log.error({ err: (err as Error).stack }, 'timer step failed');
+      }
+    }
   }
+
+  readonly #steps: ((now: number) => void)[] = [
+    (now) => this.#ctx.tick(now),
+    (now) => this.#stx.sweep(now),
+    (now) => this.sys.tick(now),
+    (now) => this.notifier.tick(now),
+  ];
 
   #onBatch(all: Datagram[]): void {
     this.stats.received += all.length;
