@@ -62,6 +62,7 @@ export class Server {
   readonly #router: RouterDeps;
   #timer: NodeJS.Timeout | null = null;
   readonly #stats: StatsReporter;
+  readonly #debug: boolean;
   #usersWatch: { close(): void } | null = null;
   #inflight = 0;
   /** Watcher authorization (RFC 3856 §5): the rules file; tests may replace it. */
@@ -70,6 +71,7 @@ export class Server {
   constructor(cfg: Readonly<Config>, log: Logger) {
     this.cfg = cfg;
     this.log = log;
+    this.#debug = log.isLevelEnabled('debug');
     this.#stats = new StatsReporter(log, {
       counters: () => ({
         ...this.stats,
@@ -219,7 +221,7 @@ export class Server {
         this.stats.bad++;
         // Garbage counts against the sender's rate too; over it, it is not even answered.
         if (this.admission.admit(source.address, 0, 0, Date.now()).t !== 'ok') return;
-        this.log.debug({ peer: `${source.address}:${source.port}`, status: rec.failure.status, why: rec.failure.reason }, 'malformed message');
+        if (this.#debug) this.log.debug({ peer: `${source.address}:${source.port}`, status: rec.failure.status, why: rec.failure.reason }, 'malformed message');
         if (!rec.failure.drop) this.#sendResponse({ headers: rec.failure.partial }, source, rec.failure.status, null, { reason: rec.failure.reason });
         return;
       case 'res':
@@ -301,6 +303,7 @@ export class Server {
     this.transport.send(buf, dest);
     if (key !== null) this.#stx.complete(key, buf, dest, Date.now());
     if (status >= 500) this.log.warn({ status, reason: opts.reason, peer: `${source.address}:${source.port}` }, 'server error response');
-    else if (status >= 400) this.log.debug({ status, reason: opts.reason, peer: `${source.address}:${source.port}` }, 'request refused');
+    // The debug line's object is built only when debug is on: a flood of refusals costs no garbage.
+    else if (status >= 400 && this.#debug) this.log.debug({ status, reason: opts.reason, peer: `${source.address}:${source.port}` }, 'request refused');
   }
 }

@@ -35,7 +35,7 @@ function authenticate(ctx: RequestContext, d: RouterDeps): boolean {
   if (d.auth === null) return true;
   const r = d.auth.check(ctx.req, ctx.now);
   if (!r.ok) {
-    d.log.debug({ peer: `${ctx.source.address}:${ctx.source.port}`, method: ctx.req.method, why: r.why }, 'challenge');
+    if (d.log.isLevelEnabled('debug')) d.log.debug({ peer: `${ctx.source.address}:${ctx.source.port}`, method: ctx.req.method, why: r.why }, 'challenge');
     ctx.reply(r.status, { reason: r.reason, headers: r.headers });
     return false;
   }
