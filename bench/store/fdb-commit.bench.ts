@@ -17,12 +17,15 @@ export async function run(): Promise<void> {
     for (const group of [1, 100, 1000, 10000]) {
       const total = group === 1 ? 500 : 50_000;
       const t0 = performance.now();
+      const latencies: number[] = [];
       for (let done = 0; done < total; done += group) {
+        const s = performance.now();
         const writes: Promise<boolean>[] = [];
         for (let i = 0; i < group; i++) writes.push(store.putBindings(`sip:u${done + i}@bench`, binding(done + i)));
         await Promise.all(writes);
+        latencies.push(performance.now() - s);
       }
-      printRate(`durable puts, ${group} per commit`, total, performance.now() - t0, 'puts');
+      printRate(`durable puts, ${group} per commit`, total, performance.now() - t0, 'puts', latencies);
     }
   } finally {
     await store.close();

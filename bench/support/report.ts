@@ -19,9 +19,21 @@ export function printBench(bench: Bench, width = 40): void {
   }
 }
 
-/** A plain rate line for loops measured by hand (throughput of async pipelines). */
-export function printRate(name: string, count: number, ms: number, unit = 'ops'): void {
-  console.log(`${name.padEnd(48)} ${((count * 1000) / ms).toFixed(0).padStart(10)} ${unit}/s  (${count} in ${ms.toFixed(0)} ms)`);
+/**
+ * A rate line for loops measured by hand (throughput of async pipelines kept full), with the
+ * mean and p99 of the per-operation latencies when they were recorded (ms each).
+ */
+export function printRate(name: string, count: number, ms: number, unit = 'ops', latenciesMs: number[] = []): void {
+  let lat = '';
+  if (latenciesMs.length > 0) {
+    const sorted = [...latenciesMs].sort((a, b) => a - b);
+    const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
+    const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]!;
+    lat = `  mean ${(mean * 1000).toFixed(1)} µs  p99 ${(p99 * 1000).toFixed(1)} µs per ${unit === 'ops' ? 'op' : 'task'}`;
+  } else {
+    lat = `  mean ${((ms * 1000) / count).toFixed(3)} µs per ${unit.replace(/s$/, '')}`;
+  }
+  console.log(`${name.padEnd(48)} ${((count * 1000) / ms).toFixed(0).padStart(10)} ${unit}/s  (${count} in ${ms.toFixed(0)} ms)${lat}`);
 }
 
 export function isMain(url: string): boolean {

@@ -14,14 +14,17 @@ async function measure(threads: number, batch: number, totalDatagrams: number): 
   await Promise.all(Array.from({ length: inFlight }, one)); // warm up
   const t0 = performance.now();
   let started = 0;
+  const latencies: number[] = [];
   const lane = async (): Promise<void> => {
     while (started < batches) {
       started++;
+      const s = performance.now();
       await one();
+      latencies.push(performance.now() - s);
     }
   };
   await Promise.all(Array.from({ length: inFlight }, lane));
-  printRate(`parse: ${threads === 0 ? 'inline' : `${threads} worker(s)`}, batch ${batch}`, batches * batch, performance.now() - t0, 'datagrams');
+  printRate(`parse: ${threads === 0 ? 'inline' : `${threads} worker(s)`}, batch ${batch}`, batches * batch, performance.now() - t0, 'datagrams', latencies);
   await runner.close();
 }
 
