@@ -12,13 +12,16 @@
 // user and host of the authenticated URI. The function never throws; input that is not a
 // URI at all is returned trimmed, so it simply matches nothing.
 
+/** Decodes %-escapes, but keeps the characters that delimit a key escaped, so a key stays a key. */
 function unescape(user: string): string {
   if (!user.includes('%')) return user;
+  let decoded: string;
   try {
-    return decodeURIComponent(user);
+    decoded = decodeURIComponent(user);
   } catch {
     return user;
   }
+  return decoded.replace(/[%@<>:;?\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 export function aorKey(uri: string): string {
@@ -26,7 +29,10 @@ export function aorKey(uri: string): string {
   const lt = s.indexOf('<');
   if (lt >= 0) {
     const gt = s.indexOf('>', lt + 1);
-    s = s.slice(lt + 1, gt > lt ? gt : undefined).trim();
+    // An unclosed '<' is not a name-addr: nothing to take apart (and stripping it would make
+    // the key change each time it is computed again).
+    if (gt < 0) return s;
+    s = s.slice(lt + 1, gt).trim();
   }
   const scheme = /^(?:sips?|pres):/i.exec(s);
   if (scheme) s = s.slice(scheme[0].length);

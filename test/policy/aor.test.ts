@@ -36,3 +36,11 @@ test('property: aorKey never throws and is idempotent', () => {
     return aorKey(k) === aorKey(aorKey(k));
   }), { numRuns: 1000 });
 });
+
+test('keys are stable: an unclosed < and an escaped @ survive a second pass', () => {
+  for (const s of ['<<<', '<sip:a@b', 'sip:%2540@x', 'sip:a%40b@Example.com', '%41@x']) {
+    const k = aorKey(s);
+    assert.equal(aorKey(k), k, JSON.stringify(s));
+  }
+  assert.equal(aorKey('sip:a%40b@Example.com'), 'a%40b@example.com');
+});
