@@ -1,30 +1,6 @@
-// One catalogue of the SIP failures the server answers with (fastify's error catalogue shape).
-// Errors are data: they cross the worker boundary as { code, status, reason } records.
-
-export interface SipErrorInfo {
-  code: string;
-  status: number;
-  reason: string;
-  /** Extra headers the response must carry (Min-Expires, Allow-Events, Accept, Unsupported …). */
-  headers?: { name: string; value: string }[];
-}
-
-export class SipError extends Error implements SipErrorInfo {
-  readonly code: string;
-  readonly status: number;
-  readonly reason: string;
-  readonly headers: { name: string; value: string }[];
-  constructor(status: number, code: string, reason: string, headers: { name: string; value: string }[] = []) {
-    super(`${status} ${reason}`);
-    this.code = code;
-    this.status = status;
-    this.reason = reason;
-    this.headers = headers;
-  }
-  toInfo(): SipErrorInfo {
-    return { code: this.code, status: this.status, reason: this.reason, headers: this.headers };
-  }
-}
+// Reason phrases and method sets shared by the gate and the response builder. Failures are
+// data, not exceptions: handlers answer through ctx.reply(status, { reason, headers }), and the
+// worker's gate returns { status, reason, headers } records.
 
 /** Default reason phrases (RFC 3261 §21, RFC 3903, RFC 6665). */
 export const REASON: Readonly<Record<number, string>> = Object.freeze({
@@ -67,4 +43,3 @@ export const KNOWN_METHODS = new Set([
   'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE',
 ]);
 export const ALLOW_HEADER = ALLOWED_METHODS.join(', ');
-export const SUPPORTED_EVENTS = ['presence'] as const;

@@ -3,7 +3,7 @@
 // (src/core/dispatch.ts) → actors → fdb store; NOTIFYs back out through client transactions.
 // Also owns the timers, the restore at start and the reload of users and rules (SIGHUP or a
 // file change).
-import { getHeader, getHeaderValues } from './codec/sip/headers.js';
+import { getHeader, getHeaderValues, parseCSeq } from './codec/sip/headers.js';
 import { parseVia } from './codec/sip/via.js';
 import type { SipRequest, SipResponse } from './codec/sip/types.js';
 import type { ParsedRecord } from './codec/wire/packr.js';
@@ -234,8 +234,7 @@ export class Server {
   }
 
   #onResponse(status: number, msg: SipResponse): void {
-    const cseq = getHeader(msg, 'CSeq') ?? '';
-    if (!/\bNOTIFY\s*$/i.test(cseq)) return;
+    if (parseCSeq(getHeader(msg, 'CSeq') ?? '')?.method !== 'NOTIFY') return;
     const top = getHeaderValues(msg, 'Via')[0];
     const via = top === undefined ? null : parseVia(top);
     const branch = via?.params.get('branch');

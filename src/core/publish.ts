@@ -1,7 +1,7 @@
 // PUBLISH (RFC 3903 §6): the event state compositor's processing steps in order — resource,
 // event package, SIP-If-Match, Expires, body — then commit, 200 with a new SIP-ETag, and a
 // NOTIFY to the presentity's watchers when the composed state changed.
-import { getHeader, getHeaderLines, splitCommaList } from '../codec/sip/headers.js';
+import { getHeader, getHeaderLines, splitCommaList, mediaTypeOf } from '../codec/sip/headers.js';
 import { parseUri, aorOf } from '../codec/sip/uri.js';
 import { sameDocument } from '../actors/presentity-actor.js';
 import type { ActorSystem } from '../actors/system.js';
@@ -15,12 +15,6 @@ export const PIDF_TYPE = 'application/pidf+xml';
 export interface PresenceListener {
   /** The composed state of `actor` changed: NOTIFY its watchers. */
   presenceChanged(actor: PresentityActor): void;
-}
-
-function mediaType(v: string | undefined): string | null {
-  if (v === undefined) return null;
-  const semi = v.indexOf(';');
-  return (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase();
 }
 
 export function handlePublish(ctx: RequestContext, sys: ActorSystem, cfg: Readonly<Config>, listener: PresenceListener): void {
@@ -53,7 +47,7 @@ export function handlePublish(ctx: RequestContext, sys: ActorSystem, cfg: Readon
   if (expires === null) return;
   // Step 5: the body must be of a type the package knows, and a valid document.
   const hasBody = req.body.length > 0;
-  if (hasBody && mediaType(getHeader(req, 'Content-Type')) !== PIDF_TYPE) {
+  if (hasBody && mediaTypeOf(getHeader(req, 'Content-Type')) !== PIDF_TYPE) {
     ctx.reply(415, { headers: [{ name: 'Accept', value: PIDF_TYPE }] });
     return;
   }

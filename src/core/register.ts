@@ -1,7 +1,7 @@
 // REGISTER (RFC 3261 §10.3): validate, turn the Contacts into binding changes, apply them to
 // the AoR's registration state, commit to registered.fdb, then answer 200 listing every
 // current binding with its remaining expiry.
-import { getHeader, getHeaderValues } from '../codec/sip/headers.js';
+import { getHeader, getHeaderValues, parseCSeq } from '../codec/sip/headers.js';
 import { parseNameAddr } from '../codec/sip/name-addr.js';
 import { parseUri, aorOf, uriEquals } from '../codec/sip/uri.js';
 import type { SipHeader } from '../codec/sip/types.js';
@@ -45,7 +45,8 @@ export function handleRegister(ctx: RequestContext, sys: ActorSystem, cfg: Reado
   }
   const aor = aorOf(toUri);
   const callId = getHeader(req, 'Call-ID') ?? '';
-  const cseq = Number((getHeader(req, 'CSeq') ?? '0').trim().split(/\s+/)[0]);
+  // The gate already refused a missing or malformed CSeq.
+  const cseq = parseCSeq(getHeader(req, 'CSeq') ?? '')?.seq ?? 0;
   const headerExpires = getHeader(req, 'Expires');
   const defaultExpires = deltaSeconds(headerExpires) ?? cfg.defaultExpires;
   const contacts = getHeaderValues(req, 'Contact');

@@ -2,22 +2,17 @@
 // echoes Via/From/To/Call-ID/CSeq (RFC 3261 §8.2.6.2), adds received/rport to the top Via and
 // answers to the address RFC 3581 §4 / RFC 3261 §18.2.2 name, and caches the bytes in the
 // server transaction so a retransmitted request gets the identical response.
-import { getHeaderValues } from '../codec/sip/headers.js';
+import { getHeaderValues, type HasHeaders } from '../codec/sip/headers.js';
 import { serializeResponse } from '../codec/sip/serialize.js';
 import { parseVia, responseTarget } from '../codec/sip/via.js';
-import type { SipHeader } from '../codec/sip/types.js';
 import { reasonFor } from '../errors.js';
 import type { Destination } from '../transaction/server-transactions.js';
 import type { ReplyOptions } from './context.js';
 import { randomToken } from './context.js';
 
-export interface ResponseSink {
-  send(buf: Buffer, dest: Destination): void;
-}
-
 /** Where the response to a request goes: with rport the source; without, sent-by's port at the source IP. */
-export function responseDestination(headers: { headers: SipHeader[] }, source: Destination): Destination {
-  const top = getHeaderValues(headers as never, 'Via')[0];
+export function responseDestination(msg: HasHeaders, source: Destination): Destination {
+  const top = getHeaderValues(msg, 'Via')[0];
   const via = top === undefined ? null : parseVia(top);
   if (via === null) return source;
   const t = responseTarget(via, source.address, source.port);
@@ -25,7 +20,7 @@ export function responseDestination(headers: { headers: SipHeader[] }, source: D
 }
 
 export function buildResponse(
-  msg: { headers: SipHeader[] },
+  msg: HasHeaders,
   source: Destination,
   status: number,
   server: string,
@@ -33,7 +28,7 @@ export function buildResponse(
 ): Buffer {
   // Every non-100 response carries a To-tag (RFC 3261 §8.2.6.2); the serializer only adds it
   // when the request's To has none.
-  return serializeResponse(msg as never, status, opts.reason ?? reasonFor(status), {
+  return serializeResponse(msg, status, opts.reason ?? reasonFor(status), {
     toTag: opts.toTag ?? randomToken(),
     viaReceived: { ip: source.address, port: source.port },
     extraHeaders: opts.headers ?? [],

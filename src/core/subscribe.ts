@@ -3,8 +3,8 @@
 // is followed at once by a NOTIFY carrying the current state. Two packages: `presence`
 // (RFC 3856) for anyone the watcher rules let in, and `presence.winfo` (RFC 3857) for the
 // presentity itself only, whose NOTIFYs carry its watcher list (RFC 3858).
-import { getHeader, getHeaderValues } from '../codec/sip/headers.js';
-import { parseNameAddr } from '../codec/sip/name-addr.js';
+import { getHeader, getHeaderValues, parseCSeq } from '../codec/sip/headers.js';
+import { parseNameAddr, tagOf } from '../codec/sip/name-addr.js';
 import { parseUri, aorOf } from '../codec/sip/uri.js';
 import type { ActorSystem, Subscription } from '../actors/system.js';
 import { CSEQ_BLOCK } from '../actors/system.js';
@@ -29,11 +29,6 @@ export interface SubscribeDeps {
   contactFor(ctx: RequestContext): string;
   /** Watcher authorization (RFC 3856 §5); 'allow' when no rules are configured. */
   authorize(presentityAor: string, watcherAor: string): WatcherDecision;
-}
-
-function tagOf(value: string | undefined): string | null {
-  const na = value === undefined ? null : parseNameAddr(value);
-  return na?.params.get('tag') ?? null;
 }
 
 /** Does Accept allow `type`? (RFC 3856 §6.5, RFC 3857 §4.4: absent means the package default.) */
@@ -62,13 +57,14 @@ export function handleSubscribe(ctx: RequestContext, d: SubscribeDeps): void {
   const expires = grantExpires(ctx, cfg);
   if (expires === null) return;
   const callId = getHeader(req, 'Call-ID') ?? '';
-  const remoteTag = tagOf(getHeader(req, 'From'));
+  const remoteTag = tagOf(getHeader(req, 'From') ?? '');
   if (remoteTag === null) {
     ctx.reply(400, { reason: 'Bad Request - From without tag' });
     return;
   }
-  const cseq = Number((getHeader(req, 'CSeq') ?? '0').trim().split(/\s+/)[0]);
-  const localTag = tagOf(getHeader(req, 'To'));
+  // The gate already refused a missing or malformed CSeq.
+  const cseq = parseCSeq(getHeader(req, 'CSeq') ?? '')?.seq ?? 0;
+  const localTag = tagOf(getHeader(req, 'To') ?? '');
   const allowEvents = { name: 'Allow-Events', value: ALLOW_EVENTS };
 
   if (localTag !== null) {

@@ -3,7 +3,7 @@
 // Pure and synchronous: bytes in, msgpack bytes out; no I/O, no timers, no module state.
 import { parseSipMessage, isKeepAlive } from '../codec/sip/parse.js';
 import { gateRequest } from '../codec/sip/request-gate.js';
-import { getHeader } from '../codec/sip/headers.js';
+import { getHeader, mediaTypeOf } from '../codec/sip/headers.js';
 import { serializeRequest } from '../codec/sip/serialize.js';
 import { parsePidf } from '../codec/pidf/parse.js';
 import { composePidf } from '../codec/pidf/compose.js';
@@ -16,16 +16,10 @@ import type { PidfParseResult } from '../codec/pidf/types.js';
 
 const PIDF_TYPE = 'application/pidf+xml';
 
-function mediaType(value: string | undefined): string | null {
-  if (value === undefined) return null;
-  const semi = value.indexOf(';');
-  return (semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase();
-}
-
 /** PIDF bodies are parsed here, in the worker, so the main thread only sees documents. */
 function pidfOf(req: SipRequest): PidfParseResult | null {
   if (req.method !== 'PUBLISH' || req.body.length === 0) return null;
-  if (mediaType(getHeader(req, 'Content-Type')) !== PIDF_TYPE) return null;
+  if (mediaTypeOf(getHeader(req, 'Content-Type')) !== PIDF_TYPE) return null;
   return parsePidf(req.body);
 }
 
