@@ -1,0 +1,417 @@
+// The hot path's view of one SIP message: the message bytes plus a table of header-line offsets,
+// filled by the single-pass scanner (scan.ts). No per-header objects: a value becomes a string
+// only when a handler asks for it (Kamailio's `str` into the receive buffer, decoded late).
+//
+// Messages the scanner does not take (folding, comma-joined Vias, bare LF …) go through the
+// full parser and its gate first, and are then re-encoded in canonical form (one header per
+// line, long names) and scanned again: every handler sees this one type, whatever the input.
+//
+// Layout of `lines` (4 int32 per header line, in message order):
+//   [hdr id (HDR.*, or HDR.OTHER), name start, value start, value end]
+// Value offsets exclude the leading/trailing whitespace; values never contain CR or LF.
+
+/** Header ids the server asks for by number. Anything else is HDR.OTHER, found by name. */
+export const HDR = {
+  OTHER: 0,
+  Via: 1,
+  From: 2,
+  To: 3,
+  CallId: 4,
+  CSeq: 5,
+  Contact: 6,
+  Expires: 7,
+  Event: 8,
+  Accept: 9,
+  SipIfMatch: 10,
+  ContentType: 11,
+  ContentLength: 12,
+  ContentEncoding: 13,
+  ContentDisposition: 14,
+  Authorization: 15,
+  ProxyAuthorization: 16,
+  RecordRoute: 17,
+  Route: 18,
+  Require: 19,
+  ProxyRequire: 20,
+  Supported: 21,
+  MaxForwards: 22,
+  RetryAfter: 23,
+  SipETag: 24,
+  SubscriptionState: 25,
+  AllowEvents: 26,
+  UserAgent: 27,
+  MinExpires: 28,
+} as const;
+export type HdrId = (typeof HDR)[keyof typeof HDR];
+export const HDR_COUNT = 29;
+
+/** Canonical long names by id (the spelling the canonical re-encoding writes). */
+export const HDR_NAME: readonly string[] = [
+  '', 'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Expires', 'Event', 'Accept', 'SIP-If-Match',
+  'Content-Type', 'Content-Length', 'Content-Encoding', 'Content-Disposition', 'Authorization',
+  'Proxy-Authorization', 'Record-Route', 'Route', 'Require', 'Proxy-Require', 'Supported',
+  'Max-Forwards', 'Retry-After', 'SIP-ETag', 'Subscription-State', 'Allow-Events', 'User-Agent', 'Min-Expires',
+];
+
+const HDR_BY_NAME = new Map<string, HdrId>(HDR_NAME.map((n, i) => [n, i as HdrId] as const).filter(([n]) => n !== ''));
+
+/** The id of a canonical header name (as header-names.ts spells it), or HDR.OTHER. */
+export function hdrIdOf(canonical: string): HdrId {
+  return HDR_BY_NAME.get(canonical) ?? HDR.OTHER;
+}
+
+/** The top Via, taken apart once (RFC 3261 §18.2.1, RFC 3581). */
+export interface TopVia {
+  transport: string; // upper case
+  host: string; // lower case, IPv6 with brackets
+  port: number | null;
+  branch: string; // '' when absent
+  rport: boolean; // `;rport` present (with or without value)
+  /** Offset in msg.buf just past the via-parm (where `;received=…;rport=…` is inserted). */
+  end: number;
+  /** Offset in msg.buf of the `;rport` param's start, and its end (-1 when absent). */
+  rportStart: number;
+  rportEnd: number;
+}
+
+const EMPTY_LINES = new Int32Array(0);
+
+export class SipMsg {
+  readonly buf: Buffer;
+  readonly lines: Int32Array;
+  readonly count: number;
+  readonly isRequest: boolean;
+  /** Request method (interned for the methods we know), or '' for a response. */
+  readonly method: string;
+  /** Request-URI as written, or '' for a response. */
+  readonly uri: string;
+  readonly status: number;
+  readonly bodyStart: number;
+  readonly bodyEnd: number;
+  // Lazily decoded, then cached.
+  #callId: string | undefined;
+  #cseq = -1;
+  #cseqMethod: string | undefined;
+  #fromTag: string | null | undefined;
+  #toTag: string | null | undefined;
+  #via: TopVia | null | undefined;
+
+  constructor(
+    buf: Buffer,
+    lines: Int32Array,
+    count: number,
+    start: { isRequest: boolean; method: string; uri: string; status: number },
+    bodyStart: number,
+    bodyEnd: number,
+  ) {
+    this.buf = buf;
+    this.lines = count === 0 ? EMPTY_LINES : lines;
+    this.count = count;
+    this.isRequest = start.isRequest;
+    this.method = start.method;
+    this.uri = start.uri;
+    this.status = start.status;
+    this.bodyStart = bodyStart;
+    this.bodyEnd = bodyEnd;
+  }
+
+  get body(): Buffer {
+    return this.buf.subarray(this.bodyStart, this.bodyEnd);
+  }
+
+  get bodyLength(): number {
+    return this.bodyEnd - this.bodyStart;
+  }
+
+  /** Index (line number) of the first line of header `id`, or -1. */
+  index(id: HdrId, from = 0): number {
+    const l = this.lines;
+    for (let i = from; i < this.count; i++) if (l[i * 4] === id) return i;
+    return -1;
+  }
+
+  has(id: HdrId): boolean {
+    return this.index(id) >= 0;
+  }
+
+  /** Number of lines of header `id`. */
+  countOf(id: HdrId): number {
+    let n = 0;
+    const l = this.lines;
+    for (let i = 0; i < this.count; i++) if (l[i * 4] === id) n++;
+    return n;
+  }
+
+  /** Decoded value of line `i` (latin1 when ASCII, UTF-8 when valid, latin1 otherwise). */
+  valueAt(i: number): string {
+    return decode(this.buf, this.lines[i * 4 + 2]!, this.lines[i * 4 + 3]!);
+  }
+
+  /** First value of header `id`, or undefined. */
+  first(id: HdrId): string | undefined {
+    const i = this.index(id);
+    return i < 0 ? undefined : this.valueAt(i);
+  }
+
+  /** Every line of header `id`, unsplit, in order. */
+  linesOf(id: HdrId): string[] {
+    const out: string[] = [];
+    const l = this.lines;
+    for (let i = 0; i < this.count; i++) if (l[i * 4] === id) out.push(this.valueAt(i));
+    return out;
+  }
+
+  /** All values of a list header: comma lists split (outside quotes and <>), lines in order. */
+  values(id: HdrId): string[] {
+    const out: string[] = [];
+    const l = this.lines;
+    for (let i = 0; i < this.count; i++) if (l[i * 4] === id) splitList(this.valueAt(i), out);
+    return out;
+  }
+
+  /** First value of a header by name (any case, long or compact form already expanded). */
+  byName(name: string): string | undefined {
+    const id = hdrIdOf(name);
+    if (id !== HDR.OTHER) return this.first(id);
+    const want = name.toLowerCase();
+    for (let i = 0; i < this.count; i++) {
+      if (this.lines[i * 4] !== HDR.OTHER) continue;
+      if (this.nameAt(i).toLowerCase() === want) return this.valueAt(i);
+    }
+    return undefined;
+  }
+
+  /** Header name of line `i` as written. */
+  nameAt(i: number): string {
+    const s = this.lines[i * 4 + 1]!;
+    let e = s;
+    const b = this.buf;
+    while (e < b.length && b[e] !== 0x3a && b[e] !== 0x20 && b[e] !== 0x09) e++;
+    return b.toString('latin1', s, e);
+  }
+
+  get callId(): string {
+    return (this.#callId ??= this.first(HDR.CallId) ?? '');
+  }
+
+  /** CSeq number (0 when absent: the gate refuses such requests before handlers see them). */
+  get cseq(): number {
+    if (this.#cseq < 0) this.#parseCSeq();
+    return this.#cseq;
+  }
+
+  get cseqMethod(): string {
+    if (this.#cseq < 0) this.#parseCSeq();
+    return this.#cseqMethod!;
+  }
+
+  #parseCSeq(): void {
+    const i = this.index(HDR.CSeq);
+    this.#cseq = 0;
+    this.#cseqMethod = '';
+    if (i < 0) return;
+    const b = this.buf;
+    let p = this.lines[i * 4 + 2]!;
+    const e = this.lines[i * 4 + 3]!;
+    let n = 0;
+    while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) n = n * 10 + (b[p++]! - 0x30);
+    while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
+    this.#cseq = n;
+    this.#cseqMethod = internMethod(b, p, e);
+  }
+
+  get fromTag(): string | null {
+    if (this.#fromTag === undefined) this.#fromTag = this.#tag(HDR.From);
+    return this.#fromTag;
+  }
+
+  get toTag(): string | null {
+    if (this.#toTag === undefined) this.#toTag = this.#tag(HDR.To);
+    return this.#toTag;
+  }
+
+  /** `tag` param of a From/To line: searched after the URI (past `>` when there is one). */
+  #tag(id: HdrId): string | null {
+    const i = this.index(id);
+    if (i < 0) return null;
+    return tagParam(this.buf, this.lines[i * 4 + 2]!, this.lines[i * 4 + 3]!);
+  }
+
+  /** The top Via, or null when the first via-parm is not one the scanner took apart. */
+  get topVia(): TopVia | null {
+    if (this.#via === undefined) {
+      const i = this.index(HDR.Via);
+      this.#via = i < 0 ? null : parseTopVia(this.buf, this.lines[i * 4 + 2]!, this.lines[i * 4 + 3]!);
+    }
+    return this.#via;
+  }
+}
+
+// ---- helpers on bytes ------------------------------------------------------------------------
+
+const METHODS = ['REGISTER', 'PUBLISH', 'SUBSCRIBE', 'NOTIFY', 'OPTIONS', 'INVITE', 'ACK', 'BYE', 'CANCEL', 'MESSAGE', 'INFO', 'PRACK', 'REFER', 'UPDATE'];
+const METHOD_BYTES = METHODS.map((m) => Buffer.from(m, 'latin1'));
+
+/** The method token at buf[s, e) as a shared string for the methods we know. */
+export function internMethod(b: Uint8Array, s: number, e: number): string {
+  const len = e - s;
+  outer: for (let k = 0; k < METHOD_BYTES.length; k++) {
+    const m = METHOD_BYTES[k]!;
+    if (m.length !== len) continue;
+    for (let j = 0; j < len; j++) if (b[s + j] !== m[j]) continue outer;
+    return METHODS[k]!;
+  }
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1', s, e);
+}
+
+/** Decodes a value: latin1 for ASCII (the common case), UTF-8 when it has valid UTF-8. */
+export function decode(b: Buffer, s: number, e: number): string {
+  for (let i = s; i < e; i++) {
+    if (b[i]! >= 0x80) {
+      const utf8 = b.toString('utf8', s, e);
+      return utf8.includes('\ufffd') ? b.toString('latin1', s, e) : utf8;
+    }
+  }
+  return b.toString('latin1', s, e);
+}
+
+/** Splits a list value at commas outside quotes and <> (RFC 3261 §7.3.1), trimmed, non-empty. */
+export function splitList(value: string, out: string[]): void {
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (quoted) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) quoted = false;
+    } else if (c === 0x22) quoted = true;
+    else if (c === 0x3c) depth++;
+    else if (c === 0x3e) depth = Math.max(0, depth - 1);
+    else if (c === 0x2c && depth === 0) {
+      const v = value.slice(start, i).trim();
+      if (v !== '') out.push(v);
+      start = i + 1;
+    }
+  }
+  const v = value.slice(start).trim();
+  if (v !== '') out.push(v);
+}
+
+function lower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+}
+
+/** Finds `;tag=` among the header params of a name-addr/addr-spec value in buf[s, e). */
+export function tagParam(b: Buffer, s: number, e: number): string | null {
+  let p = s;
+  // Skip a quoted display name and the <URI>: params inside the URI are not header params.
+  let quoted = false;
+  let angle = -1;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (quoted) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) quoted = false;
+    } else if (c === 0x22) quoted = true;
+    else if (c === 0x3c) angle = i;
+    else if (c === 0x3e && angle >= 0) {
+      p = i + 1;
+      break;
+    }
+  }
+  if (angle < 0) p = s; // addr-spec: params follow the URI directly
+  for (let i = p; i < e; i++) {
+    if (b[i] !== 0x3b) continue;
+    let k = i + 1;
+    while (k < e && (b[k] === 0x20 || b[k] === 0x09)) k++;
+    if (k + 3 <= e && lower(b[k]!) === 0x74 && lower(b[k + 1]!) === 0x61 && lower(b[k + 2]!) === 0x67) {
+      k += 3;
+      while (k < e && (b[k] === 0x20 || b[k] === 0x09)) k++;
+      if (b[k] !== 0x3d) continue;
+      k++;
+      while (k < e && (b[k] === 0x20 || b[k] === 0x09)) k++;
+      let t = k;
+      while (t < e && b[t] !== 0x3b && b[t] !== 0x20 && b[t] !== 0x09 && b[t] !== 0x2c) t++;
+      return t > k ? b.toString('latin1', k, t) : null;
+    }
+  }
+  return null;
+}
+
+/**
+ * Takes the first via-parm of a Via line apart: `SIP/2.0/UDP host[:port] *(;param)`. Returns
+ * null for anything it does not expect (the full parser's gate has accepted the line, so this
+ * happens only for forms the scanner would have sent to the fallback anyway).
+ */
+export function parseTopVia(b: Buffer, s: number, e: number): TopVia | null {
+  let p = s;
+  // sent-protocol: three tokens separated by '/', no whitespace (canonical and scanned forms).
+  let slashes = 0;
+  let tStart = s;
+  while (p < e && b[p] !== 0x20 && b[p] !== 0x09) {
+    if (b[p] === 0x2f) {
+      slashes++;
+      tStart = p + 1;
+    }
+    p++;
+  }
+  if (slashes !== 2 || p === e) return null;
+  const transport = b.toString('latin1', tStart, p).toUpperCase();
+  while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
+  const hs = p;
+  if (b[p] === 0x5b) {
+    while (p < e && b[p] !== 0x5d) p++;
+    p++;
+  } else {
+    while (p < e && b[p] !== 0x3a && b[p] !== 0x3b && b[p] !== 0x2c && b[p] !== 0x20 && b[p] !== 0x09) p++;
+  }
+  const host = b.toString('latin1', hs, p).toLowerCase();
+  let port: number | null = null;
+  if (b[p] === 0x3a) {
+    p++;
+    let n = 0;
+    const ps = p;
+    while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) n = n * 10 + (b[p++]! - 0x30);
+    if (p === ps || n > 65535) return null;
+    port = n;
+  }
+  let branch = '';
+  let rport = false;
+  let rportStart = -1;
+  let rportEnd = -1;
+  while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
+  while (p < e && b[p] === 0x3b) {
+    const ps = p;
+    p++;
+    while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
+    const ns = p;
+    while (p < e && b[p] !== 0x3d && b[p] !== 0x3b && b[p] !== 0x2c && b[p] !== 0x20 && b[p] !== 0x09) p++;
+    const ne = p;
+    let vs = -1;
+    let ve = -1;
+    while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
+    if (b[p] === 0x3d) {
+      p++;
+      while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
+      vs = p;
+      if (b[p] === 0x22) {
+        p++;
+        while (p < e && b[p] !== 0x22) p += b[p] === 0x5c ? 2 : 1;
+        p++;
+      } else while (p < e && b[p] !== 0x3b && b[p] !== 0x2c && b[p] !== 0x20 && b[p] !== 0x09) p++;
+      ve = Math.min(p, e);
+    }
+    const nl = ne - ns;
+    if (nl === 6 && lower(b[ns]!) === 0x62 && b.toString('latin1', ns, ne).toLowerCase() === 'branch' && vs >= 0) {
+      branch = b.toString('latin1', vs, ve);
+    } else if (nl === 5 && b.toString('latin1', ns, ne).toLowerCase() === 'rport') {
+      rport = true;
+      rportStart = ps;
+      rportEnd = Math.min(p, e);
+    }
+    while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
+  }
+  if (p < e && b[p] !== 0x2c) return null;
+  return { transport, host, port, branch, rport, end: p, rportStart, rportEnd };
+}
