@@ -43,3 +43,45 @@ export const KNOWN_METHODS = new Set([
   'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE',
 ]);
 export const ALLOW_HEADER = ALLOWED_METHODS.join(', ');
+
+/**
+ * The catalogue of refusals the core answers (fastify's errors.js shape): one code, one status,
+ * one reason phrase naming the fault. Handlers and actors answer `refuse(SIP_ERR.X)`, so a
+ * wording or a status is changed here and nowhere else. Generic parse/gate failures keep their
+ * own reasons (request-gate.ts), which name the exact header at fault.
+ */
+export const SIP_ERR = Object.freeze({
+  BAD_EXPIRES: { status: 400, reason: 'Bad Request - malformed Expires' },
+  TO_NOT_SIP: { status: 400, reason: 'Bad Request - To is not a SIP URI' },
+  BAD_CONTACT: { status: 400, reason: 'Bad Request - malformed Contact' },
+  STAR_CONTACT: { status: 400, reason: 'Bad Request - Contact * needs Expires 0 and no other Contact' },
+  MANY_IF_MATCH: { status: 400, reason: 'Bad Request - more than one SIP-If-Match' },
+  NO_BODY: { status: 400, reason: 'Bad Request - initial PUBLISH without a body' },
+  BAD_PIDF: { status: 400, reason: 'Bad Request - invalid PIDF document' },
+  BAD_BODY: { status: 400, reason: 'Bad Request - invalid body' },
+  NO_FROM_TAG: { status: 400, reason: 'Bad Request - From without tag' },
+  NO_CONTACT: { status: 400, reason: 'Bad Request - SUBSCRIBE without Contact' },
+  NOT_SIP_URIS: { status: 400, reason: 'Bad Request - To/From not SIP URIs' },
+  NOT_YOUR_AOR: { status: 403, reason: 'Forbidden - not your address of record' },
+  WINFO_NOT_YOURS: { status: 403, reason: 'Forbidden - only the presentity may watch its watchers' },
+  WATCHER_BLOCKED: { status: 403, reason: 'Forbidden - watcher blocked' },
+  NO_PRESENTITY: { status: 404, reason: 'Not Found - no presentity in Request-URI' },
+  FOREIGN_DOMAIN: { status: 404, reason: 'Not Found - domain not served here' },
+  NOT_ACCEPTABLE: { status: 406, reason: 'Not Acceptable' },
+  CONDITIONAL_FAILED: { status: 412, reason: 'Conditional Request Failed' },
+  UNSUPPORTED_TYPE: { status: 415, reason: 'Unsupported Media Type' },
+  INTERVAL_TOO_BRIEF: { status: 423, reason: 'Interval Too Brief' },
+  NO_SUBSCRIPTION: { status: 481, reason: 'Subscription Does Not Exist' },
+  BAD_EVENT: { status: 489, reason: 'Bad Event' },
+  BINDING_CSEQ: { status: 500, reason: 'Out of Order CSeq for Binding' },
+  SUBSCRIBE_CSEQ: { status: 500, reason: 'Server Internal Error - CSeq out of order', retryAfter: 1 },
+  STORE_FAILED: { status: 500, reason: 'Server Internal Error - store', retryAfter: 5 },
+  INTERNAL: { status: 500, reason: 'Server Internal Error', retryAfter: 5 },
+  OVERLOADED: { status: 503, reason: 'Service Unavailable - overloaded', retryAfter: 5 },
+} satisfies Record<string, SipErr>);
+
+export interface SipErr {
+  status: number;
+  reason: string;
+  retryAfter?: number;
+}

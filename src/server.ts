@@ -1,25 +1,27 @@
-// Composition of the running server: UDP transport → parse tasks (pool or inline) → server
-// transactions → admission (src/overload/admission.ts) → authentication and method handlers
-// (src/core/dispatch.ts) → actors → fdb store; NOTIFYs back out through client transactions.
-// Also owns the timers, the restore at start and the reload of users and rules (SIGHUP or a
-// file change).
-import { getHeader, getHeaderValues, parseCSeq } from './codec/sip/headers.js';
-import { parseVia } from './codec/sip/via.js';
-import type { SipRequest, SipResponse } from './codec/sip/types.js';
-import type { ParsedRecord } from './codec/wire/packr.js';
+// Composition of the running server: UDP transport → parse (inline or worker pool) → server
+// transactions → admission → authentication and method handlers (src/core/dispatch.ts) →
+// actors (src/actors/) → the store, one commit per turn; NOTIFYs back out through the notifier
+// and client transactions. Also owns the timers, the restore at start and the reload of users
+// and rules (SIGHUP or a file change).
+import { HDR, type SipMsg } from './codec/sip/msg.js';
+import { fromRecord, type Read } from './codec/sip/read.js';
 import { ActorSystem } from './actors/system.js';
 import { Notifier } from './actors/notifier.js';
 import { FdbStore } from './store/fdb-store.js';
+import type { Store } from './store/store.js';
 import { UdpTransport, type Datagram } from './transport/udp-transport.js';
-import { ServerTransactions, type Destination } from './transaction/server-transactions.js';
+import type { Destination } from './transport/destination.js';
+import { ServerTransactions } from './transaction/server-transactions.js';
 import { ClientTransactions } from './transaction/client-transactions.js';
 import { createRunner, type TaskRunner } from './workers/pool.js';
-import { buildResponse, responseDestination } from './core/respond.js';
-import type { ReplyOptions, RequestContext } from './core/context.js';
-import { expirePublication } from './core/publish.js';
-import type { WatcherDecision } from './core/subscribe.js';
+import { renderResponse, responseDestination } from './core/respond.js';
+import type { Request } from './core/context.js';
+import type { ResponseSpec } from './core/reply.js';
+import { line } from './core/reply.js';
 import { routeRequest, type RouterDeps } from './core/dispatch.js';
+import { sameUri } from './core/register.js';
 import { transactionKey } from './core/tx-key.js';
+import type { WatcherDecision } from './core/subscribe.js';
 import { Authenticator } from './auth/authenticator.js';
 import { WatcherPolicy } from './policy/watcher-policy.js';
 import { watchFile } from './policy/file-watch.js';
@@ -30,11 +32,7 @@ import { PRODUCT } from './version.js';
 import { StatsReporter } from './stats-reporter.js';
 
 const SUPPORTED: string[] = [];
-/**
- * Datagrams per parse task. libuv reads at most a few dozen datagrams per socket per loop
- * turn, so a turn's batch is small already; the cap keeps one task (and the worker's
- * transferred buffer) bounded even if that changes.
- */
+/** Datagrams per parse task (libuv reads a few dozen per turn; the cap bounds one task). */
 export const MAX_BATCH = 256;
 
 export interface ServerStats {
@@ -42,67 +40,83 @@ export interface ServerStats {
   bad: number;
   retransmissions: number;
   overloaded: number;
-  notifies: number;
+}
+
+/** One request being processed: its answer channel (first reply wins). */
+class PendingRequest implements Request {
+  identity: string | null = null;
+  #answered = false;
+  constructor(
+    readonly server: Server,
+    readonly msg: SipMsg,
+    readonly source: Destination,
+    readonly now: number,
+    readonly pidf: Request['pidf'],
+    readonly key: string,
+  ) {}
+
+  reply(spec: ResponseSpec): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    this.server.answer(this, spec);
+  }
 }
 
 export class Server {
   readonly cfg: Readonly<Config>;
   readonly log: Logger;
-  readonly stats: ServerStats = { received: 0, bad: 0, retransmissions: 0, overloaded: 0, notifies: 0 };
-  readonly #store: FdbStore;
+  readonly stats: ServerStats = { received: 0, bad: 0, retransmissions: 0, overloaded: 0 };
+  readonly store: Store;
   readonly sys: ActorSystem;
   readonly transport: UdpTransport;
-  readonly #stx = new ServerTransactions();
-  readonly #ctx: ClientTransactions;
-  readonly #runner: TaskRunner;
   readonly notifier: Notifier;
   readonly auth: Authenticator | null;
   readonly policy: WatcherPolicy;
   readonly admission: Admission;
+  readonly #stx = new ServerTransactions();
+  readonly #ctx: ClientTransactions;
+  readonly #runner: TaskRunner;
   readonly #router: RouterDeps;
-  #timer: NodeJS.Timeout | null = null;
   readonly #stats: StatsReporter;
   readonly #debug: boolean;
+  #timer: NodeJS.Timeout | null = null;
   #usersWatch: { close(): void } | null = null;
   #inflight = 0;
   /** Watcher authorization (RFC 3856 §5): the rules file; tests may replace it. */
   authorize: (presentity: string, watcher: string) => WatcherDecision;
 
-  constructor(cfg: Readonly<Config>, log: Logger) {
+  constructor(cfg: Readonly<Config>, log: Logger, store?: Store) {
     this.cfg = cfg;
     this.log = log;
     this.#debug = log.isLevelEnabled('debug');
-    this.#stats = new StatsReporter(log, {
-      counters: () => ({
-        ...this.stats,
-        inFlight: this.#inflight,
-        pendingWrites: this.sys.pendingWrites,
-        registrations: this.sys.registrations.size,
-        presentities: this.sys.presentities.size,
-        subscriptions: this.sys.subscriptions.size,
-      }),
-    });
     const now = Date.now();
-    this.#store = FdbStore.open(cfg.data, { sync: cfg.durability === 'fsync' });
-    this.sys = new ActorSystem(this.#store, cfg.domain, log, now);
+    this.store = store ?? FdbStore.open(cfg.data, { sync: cfg.durability === 'fsync' });
     this.transport = new UdpTransport(cfg.host, cfg.port, log, (batch) => this.#onBatch(batch));
     this.#ctx = new ClientTransactions((buf, dest) => this.transport.send(buf, dest), now, cfg.timerT1);
     this.#runner = createRunner(cfg.workers, Math.max(64, cfg.workers * cfg.workers * 16));
-    this.notifier = new Notifier(this.sys, this.#runner, this.#ctx, this.transport, cfg, log.child({ c: 'notifier' }), PRODUCT);
-    this.sys.handlers = {
-      publicationExpired: (actor, rec) => expirePublication(this.sys, actor, rec, this.notifier),
-      subscriptionExpired: (sub) => this.notifier.terminate(sub, 'timeout'),
-    };
+    this.notifier = new Notifier(this.#ctx, this.transport, cfg, log.child({ c: 'notifier' }), PRODUCT);
+    this.sys = new ActorSystem(this.store, log, cfg, this.notifier, sameUri, now);
     // Both files are read now: a broken users or rules file stops the start with its name.
     this.auth = cfg.auth === 'on' ? new Authenticator({ realm: cfg.realm, usersPath: cfg.users, algorithms: cfg.authAlgorithms }) : null;
-    this.policy = new WatcherPolicy(cfg.rules, this.sys, this.notifier, log.child({ c: 'policy' }));
+    this.policy = new WatcherPolicy(cfg.rules, this.sys, log.child({ c: 'policy' }));
     this.authorize = (p, w) => this.policy.decide(p, w);
     this.admission = new Admission(cfg);
     this.#router = {
-      sys: this.sys, notifier: this.notifier, cfg, auth: this.auth, log,
-      contactFor: (c) => this.contactFor(c.source),
+      sys: this.sys, cfg, auth: this.auth, log,
+      contactFor: (r) => this.contactFor(r.source),
       authorize: (p, w) => this.authorize(p, w),
     };
+    this.#stats = new StatsReporter(log, {
+      counters: () => ({
+        ...this.stats,
+        notifies: this.notifier.counters.sent,
+        inFlight: this.#inflight,
+        pendingWrites: this.store.pending,
+        registrations: this.sys.registrations.size,
+        presentities: this.sys.presentities.size,
+        subscriptions: this.sys.subscriptions,
+      }),
+    });
   }
 
   /** SIGHUP: re-read the users file and the watcher rules; a broken file keeps the old one. */
@@ -122,8 +136,7 @@ export class Server {
   }
 
   async start(): Promise<void> {
-    const restored = await this.#store.restore(Date.now());
-    this.sys.load(restored.registrations, restored.publications, restored.subscriptions);
+    const restored = await this.store.restore(Date.now(), this.sys.restoreSink());
     await this.transport.start();
     // The rules may have changed while we were down: pending watchers approved meanwhile go active.
     this.policy.reapply();
@@ -135,7 +148,7 @@ export class Server {
       {
         host: this.cfg.host, port: this.transport.port, workers: this.cfg.workers, data: this.cfg.data,
         auth: this.cfg.auth, realm: this.auth === null ? undefined : this.cfg.realm || '(the AoR domain)', users: this.auth?.userCount,
-        restored: { registrations: restored.registrations.size, publications: restored.publications.length, subscriptions: restored.subscriptions.length, dropped: restored.dropped },
+        restored,
       },
       'listening',
     );
@@ -143,14 +156,14 @@ export class Server {
 
   async stop(): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer);
-    this.#stats.stop();
     this.#timer = null;
+    this.#stats.stop();
     this.policy.close();
     this.#usersWatch?.close();
     await this.transport.close();
     this.#ctx.clear();
     await this.#runner.close();
-    await this.#store.close();
+    await this.store.close();
   }
 
   #tick(): void {
@@ -192,7 +205,16 @@ export class Server {
     }
     this.#runner.parse({ data, ends, maxSize: this.cfg.maxMessageSize, extensions: SUPPORTED }).then(
       (records) => {
-        for (let i = 0; i < records.length; i++) this.#dispatchSafe(records[i]!, batch[i]!);
+        for (let i = 0; i < records.length; i++) {
+          const dg = batch[i]!;
+          const source: Destination = { address: dg.address, port: dg.port, family: dg.family };
+          try {
+            this.#dispatch(fromRecord(records[i]!), source);
+          } catch (err) {
+            // Never crash on input: log it with what identifies the message.
+            this.log.error({ err: (err as Error).stack, peer: `${dg.address}:${dg.port}` }, 'request handler failed');
+          }
+        }
       },
       // The pool's queue is at its bound (maxQueue): the datagrams are dropped unanswered, as a
       // full socket buffer would; UDP clients retransmit (RFC 3261 §17.1.2.2).
@@ -203,49 +225,38 @@ export class Server {
     );
   }
 
-  #dispatchSafe(rec: ParsedRecord, dg: Datagram): void {
-    try {
-      this.#dispatch(rec, { address: dg.address, port: dg.port, family: dg.family });
-    } catch (err) {
-      // Never crash on input: log it with what identifies the message and answer 500 if we can.
-      this.log.error({ err: (err as Error).stack, peer: `${dg.address}:${dg.port}` }, 'request handler failed');
-      if (rec.t === 'req') this.#sendResponse(rec.msg, { address: dg.address, port: dg.port, family: dg.family }, 500, null, {});
-    }
-  }
-
-  #dispatch(rec: ParsedRecord, source: Destination): void {
-    switch (rec.t) {
+  #dispatch(r: Read, source: Destination): void {
+    switch (r.t) {
       case 'keepalive':
         return; // CRLF keep-alives (RFC 5626 style pings) are ignored over UDP
       case 'bad':
         this.stats.bad++;
         // Garbage counts against the sender's rate too; over it, it is not even answered.
         if (this.admission.admit(source.address, 0, 0, Date.now()).t !== 'ok') return;
-        if (this.#debug) this.log.debug({ peer: `${source.address}:${source.port}`, status: rec.failure.status, why: rec.failure.reason }, 'malformed message');
-        if (!rec.failure.drop) this.#sendResponse({ headers: rec.failure.partial }, source, rec.failure.status, null, { reason: rec.failure.reason });
+        if (this.#debug) this.log.debug({ peer: `${source.address}:${source.port}`, status: r.status, why: r.reason }, 'malformed message');
+        if (!r.drop && r.partial !== null) this.#send(r.partial, source, { status: r.status, reason: r.reason }, null);
         return;
       case 'res':
-        this.#onResponse(rec.msg.status, rec.msg);
+        this.#onResponse(r.msg);
         return;
       case 'req':
-        this.#onRequest(rec.msg, rec, source);
+        this.#onRequest(r, source);
         return;
     }
   }
 
-  #onResponse(status: number, msg: SipResponse): void {
-    if (parseCSeq(getHeader(msg, 'CSeq') ?? '')?.method !== 'NOTIFY') return;
-    const top = getHeaderValues(msg, 'Via')[0];
-    const via = top === undefined ? null : parseVia(top);
-    const branch = via?.params.get('branch');
-    if (branch === undefined || branch === null) return;
-    const ra = getHeader(msg, 'Retry-After');
-    this.#ctx.onResponse(branch, status, ra === undefined ? null : Number.parseInt(ra, 10) || null);
+  #onResponse(msg: SipMsg): void {
+    if (msg.cseqMethod !== 'NOTIFY') return;
+    const branch = msg.topVia?.branch;
+    if (branch === undefined || branch === '') return;
+    const ra = msg.first(HDR.RetryAfter);
+    this.#ctx.onResponse(branch, msg.status, ra === undefined ? null : Number.parseInt(ra, 10) || null);
   }
 
-  #onRequest(req: SipRequest, rec: Extract<ParsedRecord, { t: 'req' }>, source: Destination): void {
-    if (req.method === 'ACK') return; // never answered (RFC 3261 §17.2.1)
-    const key = transactionKey(req);
+  #onRequest(r: Extract<Read, { t: 'req' }>, source: Destination): void {
+    const msg = r.msg;
+    if (msg.method === 'ACK') return; // never answered (RFC 3261 §17.2.1)
+    const key = transactionKey(msg);
     const found = this.#stx.begin(key);
     if (found.state !== 'new') {
       this.stats.retransmissions++;
@@ -253,42 +264,37 @@ export class Server {
       return;
     }
     const now = Date.now();
-    const verdict = this.admission.admit(source.address, this.#inflight + 1, this.sys.pendingWrites, now);
+    const verdict = this.admission.admit(source.address, this.#inflight + 1, this.store.pending, now);
     if (verdict.t === 'drop') {
       this.stats.overloaded++;
       this.#stx.abandon(key);
       return;
     }
-    let answered = false;
     this.#inflight++;
-    const ctx: RequestContext = {
-      req,
-      pidf: rec.pidf,
-      source,
-      now,
-      identity: null,
-      reply: (status, opts = {}) => {
-        if (answered) return;
-        answered = true;
-        this.#inflight--;
-        this.#sendResponse(req, source, status, key, opts);
-      },
-    };
-    if (rec.gate !== null) {
-      if (rec.gate.status === 0) {
+    const req = new PendingRequest(this, msg, source, now, r.pidf, key);
+    if (r.gate !== null) {
+      if (r.gate.status === 0) {
         this.#stx.abandon(key);
         this.#inflight--;
         return;
       }
-      ctx.reply(rec.gate.status, { reason: rec.gate.reason, headers: rec.gate.headers });
+      let headers = '';
+      for (const h of r.gate.headers) headers += line(h.name, h.value);
+      req.reply({ status: r.gate.status, reason: r.gate.reason, headers });
       return;
     }
     if (verdict.t === 'reject') {
       this.stats.overloaded++;
-      ctx.reply(503, { reason: verdict.reason, headers: [{ name: 'Retry-After', value: String(verdict.retryAfter) }] });
+      req.reply({ status: 503, reason: verdict.reason, headers: line('Retry-After', verdict.retryAfter) });
       return;
     }
-    routeRequest(ctx, this.#router);
+    routeRequest(req, this.#router);
+  }
+
+  /** @internal PendingRequest.reply: the one way a request is answered. */
+  answer(req: PendingRequest, spec: ResponseSpec): void {
+    this.#inflight--;
+    this.#send(req.msg, req.source, spec, req.key);
   }
 
   contactFor(source: Destination): string {
@@ -296,13 +302,14 @@ export class Server {
     return `<sip:${source.family === 6 ? `[${host}]` : host}:${this.transport.port}>`;
   }
 
-  #sendResponse(msg: { headers: SipRequest['headers'] }, source: Destination, status: number, key: string | null, opts: ReplyOptions): void {
-    const buf = buildResponse(msg, source, status, PRODUCT, opts);
+  #send(msg: SipMsg, source: Destination, spec: ResponseSpec, key: string | null): void {
+    const buf = renderResponse(msg, source, spec);
     const dest = responseDestination(msg, source);
     this.transport.send(buf, dest);
     if (key !== null) this.#stx.complete(key, buf, dest, Date.now());
-    if (status >= 500) this.log.warn({ status, reason: opts.reason, peer: `${source.address}:${source.port}` }, 'server error response');
+    const status = spec.status;
+    if (status >= 500) this.log.warn({ status, reason: spec.reason, peer: `${source.address}:${source.port}` }, 'server error response');
     // The debug line's object is built only when debug is on: a flood of refusals costs no garbage.
-    else if (status >= 400 && this.#debug) this.log.debug({ status, reason: opts.reason, peer: `${source.address}:${source.port}` }, 'request refused');
+    else if (status >= 400 && this.#debug) this.log.debug({ status, reason: spec.reason, peer: `${source.address}:${source.port}` }, 'request refused');
   }
 }

@@ -1,10 +1,11 @@
-// Group commit of the fdb store: many writes issued in one turn share one durable LMDB
-// transaction, versus one awaited commit per write.
+// Group commit of the fdb store: many operations submitted in one turn share one durable LMDB
+// transaction (and one callback loop), versus one commit per operation.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { FdbStore, type BindingRecord } from '../../src/store/fdb-store.js';
+import { FdbStore } from '../../src/store/fdb-store.js';
+import type { BindingRecord } from '../../src/store/records.js';
 import { printRate, isMain } from '../support/report.js';
 
 const binding = (i: number): BindingRecord[] => [{ contact: `<sip:u${i}@127.0.0.1:5070>`, uri: `sip:u${i}@127.0.0.1:5070`, expiresAt: Date.now() + 3600_000, q: null, callId: `c${i}`, cseq: 1, instance: null }];
@@ -20,9 +21,13 @@ export async function run(): Promise<void> {
       const latencies: number[] = [];
       for (let done = 0; done < total; done += group) {
         const s = performance.now();
-        const writes: Promise<boolean>[] = [];
-        for (let i = 0; i < group; i++) writes.push(store.putBindings(`sip:u${done + i}@bench`, binding(done + i)));
-        await Promise.all(writes);
+        await new Promise<void>((resolve, reject) => {
+          let left = group;
+          for (let i = 0; i < group; i++) {
+            store.submit([{ t: 'putBindings', aor: `sip:u${done + i}@bench`, bindings: binding(done + i) }], (e) => (e ? reject(e) : --left === 0 && resolve()));
+          }
+          store.flush();
+        });
         latencies.push(performance.now() - s);
       }
       printRate(`durable puts, ${group} per commit`, total, performance.now() - t0, 'puts', latencies);

@@ -1,82 +1,86 @@
-// NOTIFY generation (RFC 6665 §4.2.2, RFC 3856): at most one NOTIFY transaction per dialog
-// in flight (Kamailio's notifier_processes exist because parallel NOTIFYs reuse CSeqs); a
-// change while one is in flight marks the dialog dirty and the newest state goes out when the
-// transaction ends. NOTIFYs wanted in one event-loop turn are rendered in one batch, each
-// presentity's PIDF composed once for all its watchers.
-//
-// Two brakes, both coalescing rather than dropping (the newest state is all a watcher needs):
-//  - --notify-min-interval (RFC 3856 §6.10: a PA "MAY" throttle NOTIFYs of a subscription): a
-//    state change within the interval after the last NOTIFY is held and sent once, at the end of
-//    the interval, with the state of that moment. NOTIFYs that answer a SUBSCRIBE or end a
-//    subscription are never held (RFC 6665 §4.2.1.2: sent immediately).
-//  - --max-notifies bounds the NOTIFYs being rendered or awaiting their transaction; dialogs
-//    beyond it wait in a backlog (one entry per dialog, so it is bounded by the subscriptions,
-//    and hard-capped) and go out as transactions finish.
+// Carries out the NOTIFYs presentity actors decide on (RFC 6665 §4.2.2, RFC 3856): renders each
+// one from its dialog's record, sends it in a client transaction, and reports the outcome back
+// to the owning actor as a message. It keeps no dialog state of its own beyond two brakes:
+//  - --max-notifies bounds the NOTIFYs rendered or awaiting their transaction; dialogs beyond it
+//    wait in a FIFO backlog (one entry per dialog: an actor never asks twice while one is open);
+//  - --notify-min-interval (RFC 3856 §6.10) holds a dialog's state NOTIFYs: the actor asks
+//    `hold`, and is woken here when the interval ends.
+// Bodies are composed once per presentity version and shared by all its watchers in a turn.
 import { isIP } from 'node:net';
 import { parseUri } from '../codec/sip/uri.js';
-import type { BodySpec, NotifySpec } from '../codec/wire/packr.js';
-import type { TaskRunner } from '../workers/pool.js';
-import type { ClientTransactions } from '../transaction/client-transactions.js';
-import type { Destination } from '../transaction/server-transactions.js';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import type { ActorSystem, Subscription } from './system.js';
-import type { PresentityActor } from './presentity-actor.js';
-import { randomToken } from '../core/context.js';
-import { closedPidf } from '../codec/pidf/compose.js';
+import { renderNotify } from '../codec/sip/notify.js';
+import { closedPidf, composePidf } from '../codec/pidf/compose.js';
 import { WATCHERINFO_CONTENT_TYPE } from '../codec/winfo/render.js';
 import { watcherInfoBody } from '../core/winfo-body.js';
+import { randomToken } from '../core/random.js';
+import type { ClientTransactions } from '../transaction/client-transactions.js';
+import type { Destination } from '../transport/destination.js';
+import type { Logger } from '../log.js';
+import type { NotifySink, PresentityActor } from './presentity-actor.js';
+import { WITHHELD, type Sub } from './subscription.js';
 
-/** Hard cap on dialogs waiting for a NOTIFY slot; past it a change is only marked dirty. */
-const BACKLOG_CAP = 1_000_000;
+const PIDF_TYPE = 'application/pidf+xml';
+/** Hard cap on dialogs waiting for a NOTIFY slot. */
+const BACKLOG_CAP = 2_000_000;
 
 export interface LocalAddress {
   readonly port: number;
   localAddress(family: 4 | 6, peer: string): string;
 }
 
-interface Wanted { sub: Subscription; dest: Destination }
+export interface NotifierConfig {
+  maxNotifies: number;
+}
 
-function hostForUri(host: string): string {
-  return isIP(host) === 6 ? `[${host}]` : host;
+export interface NotifyCounters {
+  sent: number;
+  deferred: number;
+  failed: number;
+}
+
+interface Job {
+  sub: Sub;
+  owner: PresentityActor;
 }
 
 /** Where a NOTIFY goes: the first route, else the remote target, else the SUBSCRIBE's source. */
-export function notifyDestination(sub: Subscription): Destination {
-  const first = sub.rec.routeSet[0];
-  const target = first !== undefined ? first.replace(/^[^<]*<([^>]*)>.*$/, '$1') : sub.rec.remoteTarget;
+export function notifyDestination(sub: Sub): Destination {
+  const r = sub.rec;
+  const first = r.routes[0];
+  let target = r.target;
+  if (first !== undefined) {
+    const lt = first.indexOf('<');
+    const gt = first.indexOf('>', lt + 1);
+    target = lt >= 0 && gt > lt ? first.slice(lt + 1, gt) : first;
+  }
   const uri = parseUri(target);
-  const host = uri === null ? '' : uri.host.replace(/^\[|\]$/g, '');
+  const host = uri === null ? '' : uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host;
   const fam = isIP(host);
   if (uri === null || fam === 0) {
     // FIXME(RFC 3263): no DNS resolution of host names; use the flow the SUBSCRIBE came on.
-    return { address: sub.rec.source.address, port: sub.rec.source.port, family: isIP(sub.rec.source.address) === 6 ? 6 : 4 };
+    const sp = r.source.lastIndexOf(' ');
+    const address = r.source.slice(0, sp);
+    return { address, port: Number(r.source.slice(sp + 1)), family: isIP(address) === 6 ? 6 : 4 };
   }
   return { address: host, port: uri.port ?? 5060, family: fam === 6 ? 6 : 4 };
 }
 
-export class Notifier {
-  readonly #sys: ActorSystem;
-  readonly #runner: TaskRunner;
+export class Notifier implements NotifySink {
+  readonly counters: NotifyCounters = { sent: 0, deferred: 0, failed: 0 };
   readonly #tx: ClientTransactions;
   readonly #local: LocalAddress;
-  readonly #cfg: Readonly<Config>;
+  readonly #cfg: NotifierConfig;
   readonly #log: Logger;
   readonly #ua: string;
-  #wanted: Wanted[] = [];
+  #jobs: Job[] = [];
   #scheduled = false;
-  /** NOTIFYs rendered/sent whose transaction has not ended. */
+  /** NOTIFYs rendered and awaiting their transaction's end. */
   #active = 0;
-  /** Dialogs waiting for a slot under --max-notifies (insertion order = FIFO). */
-  readonly #backlog = new Set<Subscription>();
-  /** Dialogs whose state change is held by --notify-min-interval. */
-  readonly #held = new Set<Subscription>();
-  sent = 0;
-  deferred = 0;
+  readonly #backlog: Job[] = [];
+  #backlogHead = 0;
+  readonly #held = new Map<Sub, PresentityActor>();
 
-  constructor(sys: ActorSystem, runner: TaskRunner, tx: ClientTransactions, local: LocalAddress, cfg: Readonly<Config>, log: Logger, ua: string) {
-    this.#sys = sys;
-    this.#runner = runner;
+  constructor(tx: ClientTransactions, local: LocalAddress, cfg: NotifierConfig, log: Logger, ua: string) {
     this.#tx = tx;
     this.#local = local;
     this.#cfg = cfg;
@@ -84,203 +88,108 @@ export class Notifier {
     this.#ua = ua;
   }
 
-  /** NOTIFYs waiting for a slot (backlog) or held by the minimum interval. */
+  /** Dialogs waiting for a slot or held by the minimum interval. */
   get waiting(): number {
-    return this.#backlog.size + this.#held.size;
+    return this.#backlog.length - this.#backlogHead + this.#held.size;
   }
 
-  presenceChanged(actor: PresentityActor): void {
-    for (const id of actor.watchers) {
-      const sub = this.#sys.subscriptions.get(id);
-      if (sub !== undefined) this.notify(sub, false);
-    }
+  get active(): number {
+    return this.#active;
   }
 
-  /** The watcher list of `actor` changed: tell its presence.winfo subscribers (RFC 3857 §5.4). */
-  watchersChanged(actor: PresentityActor): void {
-    for (const id of actor.winfo) {
-      const sub = this.#sys.subscriptions.get(id);
-      if (sub !== undefined) this.notify(sub);
-    }
-  }
-
-  /**
-   * Queues a NOTIFY with the current state, or marks the dialog dirty if one is in flight.
-   * `urgent` (the default) skips the minimum interval: answers to SUBSCRIBE, final NOTIFYs.
-   */
-  notify(sub: Subscription, urgent = true): void {
-    if (sub.ended) return;
-    if (sub.inFlight) {
-      sub.dirty = true;
+  send(sub: Sub, owner: PresentityActor): void {
+    if (this.#active + this.#jobs.length >= this.#cfg.maxNotifies) {
+      if (this.#backlog.length - this.#backlogHead < BACKLOG_CAP) this.#backlog.push({ sub, owner });
+      this.counters.deferred++;
       return;
     }
-    if (!urgent && sub.ending === null && (sub.holdUntil ?? 0) > Date.now()) {
-      sub.dirty = true;
-      this.#held.add(sub);
-      return;
-    }
-    this.#held.delete(sub);
-    if (this.#active + this.#wanted.length >= this.#cfg.maxNotifies) {
-      sub.dirty = true;
-      if (this.#backlog.size < BACKLOG_CAP) this.#backlog.add(sub);
-      this.deferred++;
-      return;
-    }
-    sub.inFlight = true;
-    sub.dirty = false;
-    this.#wanted.push({ sub, dest: notifyDestination(sub) });
+    this.#jobs.push({ sub, owner });
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(() => this.#flush());
+      setImmediate(this.#flush);
     }
   }
 
-  /** Ends a subscription with a final NOTIFY (`terminated;reason=…`). */
-  terminate(sub: Subscription, reason: string): void {
-    if (sub.ending !== null) return;
-    sub.ending = reason;
-    // A watcher that never saw the state (pending) or is rejected gets none in its last NOTIFY.
-    if (sub.rec.state === 'pending' || reason === 'rejected') sub.withheld = true;
-    sub.rec.state = 'terminated';
-    this.notify(sub);
-    this.#watcherListChanged(sub);
+  hold(sub: Sub, owner: PresentityActor): void {
+    this.#held.set(sub, owner);
   }
 
-  /** A new presence subscription was accepted: NOTIFY it, and tell the winfo subscribers. */
-  started(sub: Subscription): void {
-    this.notify(sub);
-    this.#watcherListChanged(sub);
-  }
-
-  /** Releases held NOTIFYs whose interval ran out; called from the server's tick. */
+  /** Wakes held dialogs whose interval ended; called from the server's tick. */
   tick(now: number): void {
-    if (this.#backlog.size > 0) this.#drain();
-    for (const sub of this.#held) {
-      if ((sub.holdUntil ?? 0) > now) continue;
+    for (const [sub, owner] of this.#held) {
+      if (sub.holdUntil > now) continue;
       this.#held.delete(sub);
-      if (sub.dirty && !sub.inFlight) this.notify(sub);
+      owner.released(sub);
     }
+    this.#drain();
   }
 
-  /** A NOTIFY slot freed up: start the oldest waiting dialogs. */
   #drain(): void {
-    for (const sub of this.#backlog) {
-      if (this.#active + this.#wanted.length >= this.#cfg.maxNotifies) return;
-      this.#backlog.delete(sub);
-      if (sub.dirty && !sub.inFlight) this.notify(sub);
+    while (this.#backlogHead < this.#backlog.length && this.#active + this.#jobs.length < this.#cfg.maxNotifies) {
+      const job = this.#backlog[this.#backlogHead++]!;
+      this.#jobs.push(job);
+    }
+    if (this.#backlogHead > 4096 && this.#backlogHead * 2 > this.#backlog.length) {
+      this.#backlog.splice(0, this.#backlogHead);
+      this.#backlogHead = 0;
+    }
+    if (this.#jobs.length > 0 && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flush);
     }
   }
 
-  #flush(): void {
+  readonly #flush = (): void => {
     this.#scheduled = false;
-    const wanted = this.#wanted;
-    this.#wanted = [];
+    const jobs = this.#jobs;
+    this.#jobs = [];
     const now = Date.now();
-    const bodies: BodySpec[] = [];
-    const bodyIndex = new Map<string, number>();
-    const notifies: NotifySpec[] = [];
-    const live: Wanted[] = [];
-    for (const w of wanted) {
-      const { sub } = w;
-      if (sub.ended) continue;
-      const r = sub.rec;
-      let body = -1;
-      const cseq = this.#sys.nextCseq(sub);
-      const winfo = r.event === 'presence.winfo';
-      if (winfo) {
-        // RFC 3858 §4: version 0 in the first NOTIFY, +1 per NOTIFY; CSeqs start at 1 and grow
-        // by one, so cseq - 1 is that count (after a restart it jumps, and the full-state
-        // document tells the subscriber to resynchronise, §4).
-        body = bodies.length;
-        bodies.push({ kind: 'text', text: watcherInfoBody(this.#sys, r.aor, r.entity, cseq - 1, now) });
-      } else if (r.state !== 'pending' && sub.withheld !== true) {
-        const actor = this.#sys.presentities.get(r.aor);
-        const polite = r.polite || actor === undefined;
-        const key = polite ? `c\n${r.entity}` : `p\n${r.aor}\n${actor!.version}\n${r.entity}`;
-        let idx = bodyIndex.get(key);
-        if (idx === undefined) {
-          idx = bodies.length;
-          bodies.push(polite ? { kind: 'text', text: closedPidf(r.entity) } : { kind: 'pidf', entity: r.entity, pubs: actor!.live(now) });
-          bodyIndex.set(key, idx);
-        }
-        body = idx;
+    const bodies = new Map<PresentityActor, { version: number; entity: string; body: Buffer }>();
+    for (const job of jobs) {
+      try {
+        this.#sendOne(job, now, bodies);
+      } catch (e) {
+        // A render bug costs this NOTIFY (reported as a failure), never the others.
+        this.counters.failed++;
+        this.#log.error({ err: (e as Error).stack, sub: job.sub.tag }, 'NOTIFY render failed');
+        job.owner.tell({ t: 'notified', sub: job.sub, status: 500, retryAfter: 1 });
       }
-      const remaining = Math.max(0, Math.round((r.expiresAt - now) / 1000));
-      const state = sub.ending !== null ? `terminated;reason=${sub.ending}` : `${r.state};expires=${remaining}`;
-      const localHost = hostForUri(this.#local.localAddress(w.dest.family, w.dest.address));
-      notifies.push({
-        uri: r.remoteTarget,
-        viaHost: localHost,
-        viaPort: this.#local.port,
-        branch: `z9hG4bK${randomToken(10)}`,
-        routes: r.routeSet,
-        from: `${r.localUri};tag=${r.localTag}`,
-        to: `${r.remoteUri};tag=${r.remoteTag}`,
-        callId: r.callId,
-        cseq,
-        contact: `<sip:${localHost}:${this.#local.port}>`,
-        event: r.eventId === null ? r.event : `${r.event};id=${r.eventId}`,
-        state,
-        contentType: winfo ? WATCHERINFO_CONTENT_TYPE : 'application/pidf+xml',
-        userAgent: this.#ua,
-        body,
-      });
-      if (this.#cfg.notifyMinInterval > 0) sub.holdUntil = now + this.#cfg.notifyMinInterval * 1000;
-      live.push(w);
     }
-    if (notifies.length === 0) return;
-    this.#active += live.length;
-    this.#runner.render({ bodies, notifies }).then(
-      (bufs) => {
-        const t = Date.now();
-        for (let i = 0; i < bufs.length; i++) {
-          const w = live[i]!;
-          this.sent++;
-          this.#tx.start(notifies[i]!.branch, bufs[i]!, w.dest, t, (status, retryAfter) => this.#outcome(w.sub, status, retryAfter));
-        }
-      },
-      (err: Error) => {
-        // The pool refused (queue at its bound) or a render threw: keep the dialogs dirty so
-        // the next change or tick retries, rather than losing their state.
-        this.#log.error({ err: err.message, count: notifies.length }, 'NOTIFY render failed');
-        this.#active -= live.length;
-        for (const w of live) {
-          w.sub.inFlight = false;
-          w.sub.dirty = true;
-          this.#held.add(w.sub);
-        }
-      },
-    );
-  }
+  };
 
-  /** The NOTIFY transaction ended (RFC 6665 §4.2.2; policy for 408 as Kamailio's timeout_rm_subs). */
-  #outcome(sub: Subscription, status: number, retryAfter: number | null): void {
-    sub.inFlight = false;
-    this.#active--;
-    if (this.#backlog.size > 0) this.#drain();
-    if (sub.ended) return;
-    if (sub.ending !== null && sub.rec.state === 'terminated' && !sub.dirty) {
-      this.#sys.removeSubscription(sub);
-      return;
+  #sendOne(job: Job, now: number, bodies: Map<PresentityActor, { version: number; entity: string; body: Buffer }>): void {
+    const { sub, owner } = job;
+    const r = sub.rec;
+    const dest = notifyDestination(sub);
+    const host = this.#local.localAddress(dest.family, dest.address);
+    const local = `${dest.family === 6 ? `[${host}]` : host}:${this.#local.port}`;
+    let body: Buffer | null = null;
+    let type: string | null = PIDF_TYPE;
+    if (r.event === 'presence.winfo') {
+      // RFC 3858 §4: version 0 in the first NOTIFY, +1 per NOTIFY (CSeqs start at 1).
+      type = WATCHERINFO_CONTENT_TYPE;
+      body = Buffer.from(watcherInfoBody(owner, r.entity, sub.cseq - 1, now), 'utf8');
+    } else if (r.state !== 'pending' && (sub.flags & WITHHELD) === 0) {
+      if (r.polite) body = Buffer.from(closedPidf(r.entity), 'utf8');
+      else {
+        const version = owner.state.version;
+        let cached = bodies.get(owner);
+        if (cached === undefined || cached.version !== version || cached.entity !== r.entity) {
+          const pubs = owner.live(now);
+          cached = { version, entity: r.entity, body: Buffer.from(pubs.length === 0 ? closedPidf(r.entity) : composePidf(r.entity, pubs), 'utf8') };
+          bodies.set(owner, cached);
+        }
+        body = cached.body;
+      }
     }
-    let end = false;
-    if (status >= 200 && status < 300) end = false;
-    else if (status === 408) end = this.#cfg.notifyTimeout === 'end';
-    else if (status === 481 || status === 404 || status === 410) end = true;
-    else if (status >= 300) end = retryAfter === null;
-    if (end) {
-      this.#log.debug({ sub: sub.rec.id, status }, 'subscription ended by NOTIFY response');
-      this.#sys.removeSubscription(sub);
-      this.#watcherListChanged(sub);
-      return;
-    }
-    if (sub.dirty) this.notify(sub, sub.ending !== null);
-  }
-
-  /** A presence subscription came, changed state or went: its presentity's winfo view changed. */
-  #watcherListChanged(sub: Subscription): void {
-    if (sub.rec.event !== 'presence') return;
-    const actor = this.#sys.presentities.get(sub.rec.aor);
-    if (actor !== undefined && actor.hasWinfo) this.watchersChanged(actor);
+    const branch = `z9hG4bK${randomToken(10)}`;
+    const buf = renderNotify(r, { local, transport: 'UDP', branch, cseq: sub.cseq, state: sub.stateHeader(now), userAgent: this.#ua, contentType: type, body });
+    this.#active++;
+    this.counters.sent++;
+    this.#tx.start(branch, buf, dest, now, (status, retryAfter) => {
+      this.#active--;
+      owner.tell({ t: 'notified', sub, status, retryAfter });
+      if (this.#backlogHead < this.#backlog.length) this.#drain();
+    });
   }
 }

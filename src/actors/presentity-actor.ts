@@ -1,61 +1,194 @@
-// One presentity (address-of-record): its live publications, one per SIP-ETag (RFC 3903), and
-// the subscriptions watching it. All its messages run on the main thread one at a time, so a
-// PUBLISH is atomic with respect to every other request for the same presentity — the
-// per-presentity ordering that FIELD.md's BLF and 412-race reports ask for.
+// One presentity (address of record): the actor that owns its publications and the dialogs
+// watching it. Transitions are in presentity-transitions.ts; here is what happens around them:
+// the effects carried out once a batch is durable, and the NOTIFY bookkeeping of its dialogs —
+// one NOTIFY in flight per dialog, newer state coalesced, CSeqs never above what is reserved
+// on disk (so they keep growing across a crash).
+import { Actor, type Runtime } from './runtime.js';
+import { PresBatch, PresentityState, type Pub } from './presentity-state.js';
+import { step, type PresMsg, type TransitionConfig } from './presentity-transitions.js';
+import { DIRTY, FINAL_SENT, GONE, HELD, IN_FLIGHT, RESERVING, TRANSIENT, type Sub } from './subscription.js';
+import { CSEQ_BLOCK } from './subscription.js';
+import type { TimerWheel, Timed } from './timer-wheel.js';
+import { refuse } from '../core/reply.js';
+import { SIP_ERR } from '../errors.js';
 import type { Publication } from '../codec/pidf/types.js';
-import type { PublicationRecord } from '../store/fdb-store.js';
 
-export class PresentityActor {
-  readonly aor: string;
-  readonly pubs = new Map<string, PublicationRecord>();
-  /** Subscriptions to the presentity's state (Event: presence). */
-  readonly watchers = new Set<string>();
+/** Where a dialog's NOTIFY goes once the actor decided to send one. */
+export interface NotifySink {
+  /** Render and send `sub`'s NOTIFY (CSeq already taken); the outcome comes back as 'notified'. */
+  send(sub: Sub, owner: PresentityActor): void;
+  /** Wake `sub` when its --notify-min-interval ends. */
+  hold(sub: Sub, owner: PresentityActor): void;
+}
+
+export interface PresenceEnv extends TransitionConfig {
+  runtime: Runtime;
+  wheel: TimerWheel<Timed>;
+  /** Our tag → owner, for in-dialog requests and NOTIFY outcomes. */
+  directory: Map<string, PresentityActor>;
+  notifier: NotifySink;
+  /** Shortest time between two state NOTIFYs of a dialog, ms (0 = none). */
+  notifyMinIntervalMs: number;
+  /** Passivation: the registry forgets an actor that holds nothing. */
+  release(actor: PresentityActor): void;
+  /** The watcher list of a presentity changed (winfo subscribers, operators' views). */
+  watchersChanged?(actor: PresentityActor): void;
+}
+
+/** Retry delay for an expiry whose commit failed (the store is refusing writes). */
+const RETRY_MS = 5000;
+
+export class PresentityActor extends Actor<PresMsg, PresBatch> {
+  readonly state: PresentityState;
+  readonly #env: PresenceEnv;
+
+  constructor(aor: string, env: PresenceEnv) {
+    super(env.runtime);
+    this.state = new PresentityState(aor);
+    this.#env = env;
+  }
+
+  get aor(): string {
+    return this.state.aor;
+  }
+
+  protected begin(): PresBatch {
+    return new PresBatch(this.state);
+  }
+
+  protected step(batch: PresBatch, msg: PresMsg): void {
+    step(this.state, batch, msg, this.#env);
+  }
+
+  protected get idle(): boolean {
+    return this.state.empty;
+  }
+
+  protected passivate(): void {
+    this.#env.release(this);
+  }
+
+  protected commit(b: PresBatch): void {
+    const env = this.#env;
+    for (const [rt, spec] of b.replies) rt.reply(spec);
+    for (const pub of b.pubTimers) this.#schedulePub(pub);
+    for (const sub of b.gone) {
+      sub.flags |= GONE;
+      env.wheel.cancel(sub);
+      if (env.directory.get(sub.tag) === this) env.directory.delete(sub.tag);
+    }
+    for (const sub of b.timers) {
+      env.directory.set(sub.tag, this);
+      env.wheel.schedule(sub, sub.rec.expiresAt);
+    }
+    for (const sub of b.outcomes) sub.flags &= ~IN_FLIGHT;
+    for (const sub of b.reserved) sub.flags &= ~RESERVING;
+    for (const sub of b.notify) {
+      if (sub.ending) env.wheel.cancel(sub);
+      else if ((sub.flags & TRANSIENT) !== 0) env.directory.set(sub.tag, this);
+      this.want(sub, true);
+    }
+    if (b.changed && this.state.subs !== null) {
+      for (const sub of this.state.subs.values()) if (sub.rec.event === 'presence') this.want(sub, false);
+    }
+    // Outcomes and reservations: a change that waited behind them goes now.
+    for (const sub of b.outcomes) if ((sub.flags & DIRTY) !== 0) this.want(sub, sub.ending);
+    for (const sub of b.reserved) if ((sub.flags & DIRTY) !== 0) this.want(sub, sub.ending);
+    if (b.winfo) this.#winfoChanged();
+  }
+
+  protected rollback(b: PresBatch, msgs: readonly PresMsg[], err: Error): void {
+    b.undo();
+    this.runtime.log.error({ aor: this.aor, err: err.message, messages: msgs.length }, 'presentity commit failed; state kept as committed');
+    for (const m of msgs) {
+      if (m.t === 'publish' || m.t === 'subscribe' || m.t === 'resubscribe') m.rt.reply(refuse(SIP_ERR.STORE_FAILED));
+    }
+    // Nothing of the batch happened; keep the machinery moving: dialogs whose NOTIFY outcome or
+    // CSeq reservation was lost try again after a pause.
+    const later = Date.now() + RETRY_MS;
+    for (const sub of [...b.outcomes, ...b.reserved]) {
+      sub.flags = (sub.flags & ~(IN_FLIGHT | RESERVING)) | DIRTY;
+      sub.holdUntil = later;
+      if ((sub.flags & HELD) === 0) {
+        sub.flags |= HELD;
+        this.#env.notifier.hold(sub, this);
+      }
+    }
+    for (const item of b.retry) this.#env.wheel.schedule(item, later);
+  }
+
+  #schedulePub(pub: Pub): void {
+    if (this.state.pubs?.get(pub.rec.etag) === pub) this.#env.wheel.schedule(pub, pub.rec.expiresAt);
+    else this.#env.wheel.cancel(pub);
+  }
+
+  // ---- NOTIFY bookkeeping (RFC 6665 §4.2.2, RFC 3856 §6.10) -----------------------------------
+
   /**
-   * The presentity's own subscriptions to its watcher list (Event: presence.winfo, RFC 3857).
-   * Made on first use: few presentities have one, and an empty Set costs ~100 bytes each.
+   * The dialog should get a NOTIFY with its current state. `urgent` skips the minimum interval:
+   * answers to SUBSCRIBE and final NOTIFYs are never held (RFC 6665 §4.2.1.2).
    */
-  #winfo: Set<string> | null = null;
-  /** Bumped on every change of the composed state; NOTIFY bodies are cached per version. */
-  version = 0;
-
-  constructor(aor: string) {
-    this.aor = aor;
+  want(sub: Sub, urgent: boolean): void {
+    const f = sub.flags;
+    if ((f & (GONE | FINAL_SENT)) !== 0) return;
+    if ((f & (IN_FLIGHT | RESERVING)) !== 0) {
+      sub.flags = f | DIRTY;
+      return;
+    }
+    const now = Date.now();
+    if (!urgent && !sub.ending && sub.holdUntil > now) {
+      sub.flags = f | DIRTY;
+      if ((f & HELD) === 0) {
+        sub.flags |= HELD;
+        this.#env.notifier.hold(sub, this);
+      }
+      return;
+    }
+    const stored = !sub.ending && (f & TRANSIENT) === 0;
+    if (stored && sub.cseq + 1 > sub.rec.cseqReserved) {
+      // No CSeq may leave that a restart could hand out again: wait for the reservation.
+      sub.flags = f | DIRTY | RESERVING;
+      this.tell({ t: 'reserve', sub });
+      return;
+    }
+    if (stored && sub.cseq + 1 > sub.rec.cseqReserved - CSEQ_BLOCK / 2) {
+      // Reserve ahead, so that the next NOTIFYs never wait for the disk.
+      sub.flags |= RESERVING;
+      this.tell({ t: 'reserve', sub });
+    }
+    sub.cseq++;
+    sub.flags = (sub.flags | IN_FLIGHT) & ~(DIRTY | HELD);
+    if (sub.ending) sub.flags |= FINAL_SENT;
+    if (this.#env.notifyMinIntervalMs > 0) sub.holdUntil = now + this.#env.notifyMinIntervalMs;
+    this.#env.notifier.send(sub, this);
   }
 
-  get hasWinfo(): boolean {
-    return this.#winfo !== null && this.#winfo.size > 0;
+  /** The minimum interval of a held dialog ended (called by the notifier). */
+  released(sub: Sub): void {
+    sub.flags &= ~HELD;
+    if ((sub.flags & DIRTY) !== 0) this.want(sub, false);
   }
 
-  get winfo(): Set<string> {
-    this.#winfo ??= new Set<string>();
-    return this.#winfo;
+  #winfoChanged(): void {
+    const subs = this.state.subs;
+    if (subs !== null) for (const sub of subs.values()) if (sub.rec.event === 'presence.winfo') this.want(sub, true);
+    this.#env.watchersChanged?.(this);
   }
 
-  /** Nothing published and nobody watching: the actor can be passivated. */
-  get idle(): boolean {
-    return this.pubs.size === 0 && this.watchers.size === 0 && (this.#winfo === null || this.#winfo.size === 0);
-  }
+  // ---- what NOTIFY bodies are made of ---------------------------------------------------------
 
   /** Live publications, newest modification first (a deterministic composition order). */
   live(now: number): Publication[] {
     const out: Publication[] = [];
-    for (const p of this.pubs.values()) if (p.expiresAt > now) out.push({ etag: p.etag, modified: p.modified, doc: p.doc });
+    const pubs = this.state.pubs;
+    if (pubs !== null) for (const p of pubs.values()) if (p.rec.expiresAt > now) out.push({ etag: p.rec.etag, modified: p.rec.modified, doc: p.rec.doc });
     out.sort((a, b) => b.modified - a.modified || (a.etag < b.etag ? -1 : 1));
     return out;
   }
 
-  /** Replaces `oldEtag` (if any) by `rec`; returns the record it replaced. */
-  put(rec: PublicationRecord, oldEtag: string | null): PublicationRecord | undefined {
-    const prev = oldEtag === null ? undefined : this.pubs.get(oldEtag);
-    if (oldEtag !== null) this.pubs.delete(oldEtag);
-    this.pubs.set(rec.etag, rec);
-    return prev;
+  /** The presence watchers, for winfo documents and operators (live and ending). */
+  *watchers(): Iterable<Sub> {
+    const subs = this.state.subs;
+    if (subs !== null) for (const sub of subs.values()) if (sub.rec.event === 'presence') yield sub;
   }
-}
-
-/** Two documents carry the same presence when their serialized elements are equal. */
-export function sameDocument(a: PublicationRecord['doc'], b: PublicationRecord['doc']): boolean {
-  if (a.entity !== b.entity || a.elements.length !== b.elements.length) return false;
-  for (let i = 0; i < a.elements.length; i++) if (a.elements[i]!.xml !== b.elements[i]!.xml) return false;
-  return true;
 }

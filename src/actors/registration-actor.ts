@@ -1,7 +1,14 @@
-// Registration state of one address-of-record, as a pure transition (XState's shape): the
-// bindings before, the REGISTER's binding changes, the time → the bindings after, or the
-// reason the whole request fails (RFC 3261 §10.3 step 7: all or nothing).
-import type { BindingRecord } from '../store/fdb-store.js';
+// Registration state of one address of record (RFC 3261 §10.3) as an actor: the bindings, one
+// expiry timer at the earliest binding's deadline (the actor itself is the wheel entry), and
+// pure transitions — the bindings before, the REGISTER's changes, the time → the bindings
+// after, or the reason the whole request fails (§10.3 step 7: all or nothing).
+import type { BindingRecord, StoreOp } from '../store/records.js';
+import type { ReplyTo, ResponseSpec } from '../core/reply.js';
+import { line, refuse } from '../core/reply.js';
+import { SIP_ERR } from '../errors.js';
+import { httpDate } from '../core/http-date.js';
+import { Actor, type Batch, type Runtime } from './runtime.js';
+import type { TimerWheel, Timed } from './timer-wheel.js';
 
 export interface BindingChange {
   contact: string; // name-addr text without the expires param
@@ -29,9 +36,7 @@ export function applyRegister(
     if (i >= 0) {
       const old = after[i]!;
       // §10.3 step 7: same Call-ID and a CSeq not higher than the stored one → abort the update.
-      if (old.callId === callId && cseq <= old.cseq) {
-        return { ok: false, status: 500, reason: 'Out of Order CSeq for Binding' };
-      }
+      if (old.callId === callId && cseq <= old.cseq) return { ok: false, status: 500, reason: SIP_ERR.BINDING_CSEQ.reason };
       if (c.expires === 0) after.splice(i, 1);
       else after[i] = { contact: c.contact, uri: c.uri, expiresAt: now + c.expires * 1000, q: c.q, callId, cseq, instance: c.instance };
     } else if (c.expires > 0) {
@@ -41,13 +46,121 @@ export function applyRegister(
   return { ok: true, bindings: after };
 }
 
-/** Removes every binding (`Contact: *` with Expires 0). */
-export function removeAll(): RegisterTransition {
-  return { ok: true, bindings: [] };
-}
-
 /** Drops expired bindings; returns null when nothing changed. */
 export function expireBindings(before: readonly BindingRecord[], now: number): BindingRecord[] | null {
   const after = before.filter((b) => b.expiresAt > now);
   return after.length === before.length ? null : after;
+}
+
+export type RegMsg =
+  /** changes: null = a query (no Contact, §10.2.3); 'all' = `Contact: *` with Expires 0. */
+  | { t: 'register'; rt: ReplyTo; now: number; changes: readonly BindingChange[] | 'all' | null; callId: string; cseq: number }
+  | { t: 'expire'; now: number };
+
+/** The 200 to a REGISTER lists every current binding with its remaining expiry (§10.3 step 8). */
+export function registerOk(bindings: readonly BindingRecord[], now: number): ResponseSpec {
+  let headers = '';
+  for (const b of bindings) headers += line('Contact', `${b.contact};expires=${Math.max(0, Math.round((b.expiresAt - now) / 1000))}`);
+  return { status: 200, headers: headers + line('Date', httpDate(now)) };
+}
+
+class RegBatch implements Batch {
+  readonly ops: StoreOp[] = [];
+  readonly replies: [ReplyTo, ResponseSpec][] = [];
+  next: readonly BindingRecord[];
+  constructor(current: readonly BindingRecord[]) {
+    this.next = current;
+  }
+}
+
+const NONE: readonly BindingRecord[] = Object.freeze([]);
+const RETRY_MS = 5000;
+
+export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed {
+  readonly aor: string;
+  /** The committed bindings (an immutable array, replaced on every change). */
+  bindings: readonly BindingRecord[] = NONE;
+  at = 0;
+  slot = -1;
+  idx = 0;
+  readonly #wheel: TimerWheel<Timed>;
+  readonly #sameUri: (a: string, b: string) => boolean;
+  readonly #release: (a: RegistrationActor) => void;
+
+  constructor(aor: string, runtime: Runtime, wheel: TimerWheel<Timed>, sameUri: (a: string, b: string) => boolean, release: (a: RegistrationActor) => void) {
+    super(runtime);
+    this.aor = aor;
+    this.#wheel = wheel;
+    this.#sameUri = sameUri;
+    this.#release = release;
+  }
+
+  /** Bindings still live at `now`. */
+  live(now: number): readonly BindingRecord[] {
+    return this.bindings.filter((b) => b.expiresAt > now);
+  }
+
+  protected begin(): RegBatch {
+    return new RegBatch(this.bindings);
+  }
+
+  protected step(b: RegBatch, m: RegMsg): void {
+    if (m.t === 'expire') {
+      const after = expireBindings(b.next, m.now);
+      if (after !== null) this.#set(b, after);
+      return;
+    }
+    if (m.changes === null) {
+      b.replies.push([m.rt, registerOk(b.next.filter((x) => x.expiresAt > m.now), m.now)]);
+      return;
+    }
+    const r = m.changes === 'all' ? ({ ok: true, bindings: [] } as const) : applyRegister(b.next, m.changes, m.callId, m.cseq, m.now, this.#sameUri);
+    if (!r.ok) {
+      b.replies.push([m.rt, refuse(SIP_ERR.BINDING_CSEQ)]);
+      return;
+    }
+    this.#set(b, r.bindings);
+    b.replies.push([m.rt, registerOk(r.bindings, m.now)]);
+  }
+
+  #set(b: RegBatch, bindings: readonly BindingRecord[]): void {
+    b.next = bindings;
+    // One record per AoR: a later change in the same batch replaces the earlier write.
+    const op = b.ops.find((o) => o.t === 'putBindings');
+    if (op !== undefined && op.t === 'putBindings') op.bindings = bindings;
+    else b.ops.push({ t: 'putBindings', aor: this.aor, bindings });
+  }
+
+  protected commit(b: RegBatch): void {
+    this.bindings = b.next;
+    this.schedule();
+    for (const [rt, spec] of b.replies) rt.reply(spec);
+  }
+
+  protected rollback(b: RegBatch, msgs: readonly RegMsg[], err: Error): void {
+    this.runtime.log.error({ aor: this.aor, err: err.message }, 'registration commit failed; bindings kept as committed');
+    for (const m of msgs) if (m.t === 'register') m.rt.reply(refuse(SIP_ERR.STORE_FAILED));
+    if (msgs.some((m) => m.t === 'expire')) this.#wheel.schedule(this, Date.now() + RETRY_MS);
+    void b;
+  }
+
+  /** One wheel entry per AoR, at the earliest binding expiry. */
+  schedule(): void {
+    if (this.bindings.length === 0) {
+      this.#wheel.cancel(this);
+      return;
+    }
+    let at = Infinity;
+    for (const x of this.bindings) at = Math.min(at, x.expiresAt);
+    this.#wheel.schedule(this, at);
+  }
+
+  protected get idle(): boolean {
+    return this.bindings.length === 0;
+  }
+
+  protected passivate(): void {
+    this.#wheel.cancel(this);
+    this.#release(this);
+  }
 }

@@ -1,301 +1,154 @@
-// The actor registry on the main thread: per-AoR registration state, per-AoR presentity
-// actors, the watcher dialogs, one timer wheel for every expiry, and the fdb store behind
-// them. Each state change is applied in memory, committed (group commit) and only then
-// acknowledged; a failed commit puts the previous state back.
-import type { FdbStore, BindingRecord, PublicationRecord, SubscriptionRecord } from '../store/fdb-store.js';
-import { PresentityActor } from './presentity-actor.js';
-import { TimerWheel } from './timer-wheel.js';
-import { expireBindings } from './registration-actor.js';
+// The actor registry on the main thread: one presentity actor and one registration actor per
+// address of record (made on first use, forgotten when they hold nothing), the directory of
+// watcher dialogs (our tag → owning presentity), and the one expiry wheel whose timers reach
+// the actors as messages. Also the sink a store restore streams into.
+import { Runtime } from './runtime.js';
+import { TimerWheel, type Timed } from './timer-wheel.js';
+import { PresentityActor, type NotifySink, type PresenceEnv } from './presentity-actor.js';
+import { RegistrationActor } from './registration-actor.js';
+import { Pub } from './presentity-state.js';
+import { Sub } from './subscription.js';
+import type { Store } from '../store/store.js';
+import type { BindingRecord, PublicationRecord, RestoreSink, SubscriptionRecord } from '../store/records.js';
 import type { Logger } from '../log.js';
 
-/** A watcher dialog at run time: its persisted record plus NOTIFY pacing state. */
-export interface Subscription {
-  rec: SubscriptionRecord;
-  inFlight: boolean;
-  dirty: boolean;
-  /** Set once the final (terminated) NOTIFY is decided: reason, and whether it was sent. */
-  ending: string | null;
-  ended: boolean;
-  /** Keep in memory only (fetch, i.e. an initial SUBSCRIBE with Expires 0). */
-  transient: boolean;
-  /** Set when the final NOTIFY must carry no state (the watcher was pending or is rejected). */
-  withheld?: boolean;
-  /** Earliest time (ms) the next state NOTIFY may leave (--notify-min-interval); 0 = now. */
-  holdUntil?: number;
-  /** Wheel slot of the expiry timer (ActorSystem only). */
-  timerSlot?: number | undefined;
-  /** RFC 3858 §5 event of the watcher's last state change, shown to winfo subscribers. */
-  winfoEvent?: 'subscribe' | 'approved' | 'rejected' | 'timeout' | 'deactivated' | 'noresource' | 'giveup';
+export interface SystemConfig {
+  notifyTimeout: 'end' | 'keep';
+  /** Seconds. */
+  notifyMinInterval: number;
+  /** Domains served; empty = any. */
+  domain: readonly string[];
 }
 
-/** The set of an actor a subscription belongs to: watchers of the state, or of the watcher list. */
-function setOf(actor: PresentityActor, sub: Subscription): Set<string> {
-  return sub.rec.event === 'presence.winfo' ? actor.winfo : actor.watchers;
-}
-
-export interface ExpiryHandlers {
-  publicationExpired(actor: PresentityActor, rec: PublicationRecord): void;
-  subscriptionExpired(sub: Subscription): void;
+/** Source addresses and presentity URIs repeat across many dialogs: keep one copy of each. */
+class Interner {
+  #map = new Map<string, string>();
+  get(s: string): string {
+    const known = this.#map.get(s);
+    if (known !== undefined) return known;
+    if (this.#map.size >= 200_000) this.#map = new Map();
+    this.#map.set(s, s);
+    return s;
+  }
 }
 
 const NO_ROUTES: string[] = [];
-Object.freeze(NO_ROUTES);
-
-/** Source addresses repeat across many subscriptions (NATs, proxies): keep one copy of each. */
-const addresses = new Map<string, string>();
-function internAddress(a: string): string {
-  const known = addresses.get(a);
-  if (known !== undefined) return known;
-  if (addresses.size < 100_000) addresses.set(a, a);
-  return a;
-}
-
-/** CSeq values reserved per persisted write: NOTIFY CSeqs resume above them after a restart. */
-export const CSEQ_BLOCK = 100;
 
 export class ActorSystem {
-  readonly registrations = new Map<string, BindingRecord[]>();
+  readonly runtime: Runtime;
   readonly presentities = new Map<string, PresentityActor>();
-  readonly subscriptions = new Map<string, Subscription>();
-  readonly #wheel: TimerWheel<string | Subscription>;
-  readonly #regSlots = new Map<string, number>();
-  readonly #pubSlots = new WeakMap<PublicationRecord, number>();
-  readonly #store: FdbStore;
+  readonly registrations = new Map<string, RegistrationActor>();
+  /** Our dialog tag → the presentity actor owning the dialog. */
+  readonly directory = new Map<string, PresentityActor>();
+  readonly wheel: TimerWheel<Timed>;
+  readonly #env: PresenceEnv;
   readonly #domains: ReadonlySet<string>;
-  readonly #log: Logger;
-  handlers: ExpiryHandlers | null = null;
-  /** Store writes issued and not yet committed (or failed): the fdb write queue's length. */
-  pendingWrites = 0;
+  readonly #sameUri: (a: string, b: string) => boolean;
+  readonly #strings = new Interner();
 
-  constructor(store: FdbStore, domains: readonly string[], log: Logger, now: number) {
-    this.#store = store;
-    this.#domains = new Set(domains.map((d) => d.toLowerCase()));
-    this.#log = log;
-    this.#wheel = new TimerWheel<string | Subscription>(1000, now);
-  }
-
-  get store(): FdbStore {
-    return this.#store;
-  }
-
-  /** Counts a store write while it waits for its group commit (STYLE rule 7: a bounded fdb queue). */
-  #track<T>(p: Promise<T>): Promise<T> {
-    this.pendingWrites++;
-    const done = (): void => {
-      this.pendingWrites--;
+  constructor(store: Store, log: Logger, cfg: SystemConfig, notifier: NotifySink, sameUri: (a: string, b: string) => boolean, now = Date.now()) {
+    this.runtime = new Runtime(store, log);
+    this.wheel = new TimerWheel<Timed>(1000, now);
+    this.#domains = new Set(cfg.domain.map((d) => d.toLowerCase()));
+    this.#sameUri = sameUri;
+    this.#env = {
+      runtime: this.runtime,
+      wheel: this.wheel,
+      directory: this.directory,
+      notifier,
+      notifyTimeout: cfg.notifyTimeout,
+      notifyMinIntervalMs: cfg.notifyMinInterval * 1000,
+      release: (a) => {
+        if (this.presentities.get(a.aor) === a) this.presentities.delete(a.aor);
+      },
     };
-    p.then(done, done);
-    return p;
+  }
+
+  /** Called when a presentity's watcher list changes (operators' views, metrics). */
+  set onWatchersChanged(f: ((a: PresentityActor) => void) | undefined) {
+    this.#env.watchersChanged = f;
   }
 
   servesDomain(host: string): boolean {
     return this.#domains.size === 0 || this.#domains.has(host.toLowerCase());
   }
 
-  // ---- registrations --------------------------------------------------------------------
-
-  bindingsOf(aor: string, now: number): BindingRecord[] {
-    return (this.registrations.get(aor) ?? []).filter((b) => b.expiresAt > now);
-  }
-
-  async setBindings(aor: string, bindings: BindingRecord[], now: number): Promise<void> {
-    const before = this.registrations.get(aor);
-    if (bindings.length === 0) this.registrations.delete(aor);
-    else this.registrations.set(aor, bindings);
-    this.#scheduleBindings(aor, bindings);
-    try {
-      await this.#track(this.#store.putBindings(aor, bindings));
-    } catch (err) {
-      if (before === undefined) this.registrations.delete(aor);
-      else this.registrations.set(aor, before);
-      this.#log.error({ aor, err: (err as Error).message, now }, 'registration commit failed');
-      throw err;
-    }
-  }
-
-  /**
-   * One wheel entry per registered AoR, at its earliest binding expiry, replaced on every
-   * change: a busy registrar must not pile up an entry per REGISTER for a whole Expires period.
-   */
-  #scheduleBindings(aor: string, bindings: readonly BindingRecord[]): void {
-    const key = `r\n${aor}`;
-    const old = this.#regSlots.get(aor);
-    if (old !== undefined) this.#wheel.cancel(old, key);
-    this.#regSlots.delete(aor);
-    if (bindings.length === 0) return;
-    let at = Infinity;
-    for (const b of bindings) at = Math.min(at, b.expiresAt);
-    this.#regSlots.set(aor, this.#wheel.schedule(at, key));
-  }
-
-  /** Likewise one entry per live publication, cancelled when it is replaced or removed. */
-  #schedulePublication(rec: PublicationRecord | undefined, next: PublicationRecord | null): void {
-    if (rec !== undefined) {
-      const slot = this.#pubSlots.get(rec);
-      if (slot !== undefined) this.#wheel.cancel(slot, `p\n${rec.aor}\n${rec.etag}`);
-      this.#pubSlots.delete(rec);
-    }
-    if (next !== null) this.#pubSlots.set(next, this.#wheel.schedule(next.expiresAt, `p\n${next.aor}\n${next.etag}`));
-  }
-
-  // ---- presentities ---------------------------------------------------------------------
-
   presentity(aor: string): PresentityActor {
     let a = this.presentities.get(aor);
     if (a === undefined) {
-      a = new PresentityActor(aor);
+      a = new PresentityActor(aor, this.#env);
       this.presentities.set(aor, a);
     }
     return a;
   }
 
-  /** Passivation: an actor with no publications and no watchers holds no memory. */
-  release(actor: PresentityActor): void {
-    if (actor.idle) this.presentities.delete(actor.aor);
-  }
-
-  /** Applies a publication change, commits it, restores the old state if the commit fails. */
-  async commitPublication(actor: PresentityActor, rec: PublicationRecord | null, oldEtag: string | null): Promise<void> {
-    const prev = oldEtag === null ? undefined : actor.pubs.get(oldEtag);
-    if (rec !== null) actor.put(rec, oldEtag);
-    else if (oldEtag !== null) actor.pubs.delete(oldEtag);
-    this.#schedulePublication(prev, rec);
-    const writes: Promise<boolean>[] = [];
-    if (oldEtag !== null) writes.push(this.#track(this.#store.removePublication(actor.aor, oldEtag)));
-    if (rec !== null) writes.push(this.#track(this.#store.putPublication(rec)));
-    try {
-      await Promise.all(writes);
-    } catch (err) {
-      if (rec !== null) actor.pubs.delete(rec.etag);
-      if (prev !== undefined) actor.pubs.set(prev.etag, prev);
-      this.#log.error({ aor: actor.aor, err: (err as Error).message }, 'publication commit failed');
-      throw err;
+  registration(aor: string): RegistrationActor {
+    let a = this.registrations.get(aor);
+    if (a === undefined) {
+      a = new RegistrationActor(aor, this.runtime, this.wheel, this.#sameUri, (r) => {
+        if (this.registrations.get(r.aor) === r) this.registrations.delete(r.aor);
+      });
+      this.registrations.set(aor, a);
     }
+    return a;
   }
 
-  // ---- subscriptions --------------------------------------------------------------------
-
-  /**
-   * Memory matters here (a million watchers per process): the subscription's id is its local
-   * tag string itself (shared, not a new key string), the timer wheel holds the object rather
-   * than a key, and repeated values (AoR, event name, source address, empty route set) are
-   * shared between subscriptions instead of one copy each.
-   */
-  addSubscription(sub: Subscription): void {
-    const r = sub.rec;
-    const actor = this.presentity(r.aor);
-    r.aor = actor.aor;
-    r.id = r.localTag;
-    r.event = r.event === 'presence' ? 'presence' : r.event === 'presence.winfo' ? 'presence.winfo' : r.event;
-    if (r.routeSet.length === 0) r.routeSet = NO_ROUTES;
-    r.source.address = internAddress(r.source.address);
-    this.subscriptions.set(r.id, sub);
-    setOf(actor, sub).add(r.id);
-    this.#schedule(sub);
+  /** The dialog our tag names, with its owner; undefined when there is none. */
+  dialog(tag: string): { owner: PresentityActor; sub: Sub } | undefined {
+    const owner = this.directory.get(tag);
+    const sub = owner?.state.subs?.get(tag);
+    return owner === undefined || sub === undefined ? undefined : { owner, sub };
   }
 
-  /** One live wheel entry per subscription: an ended one must not stay referenced for an hour. */
-  #schedule(sub: Subscription): void {
-    if (sub.timerSlot !== undefined) this.#wheel.cancel(sub.timerSlot, sub);
-    sub.timerSlot = this.#wheel.schedule(sub.rec.expiresAt, sub);
+  /** Live dialogs held (directory entries). */
+  get subscriptions(): number {
+    return this.directory.size;
   }
 
-  /** The subscription of an in-dialog request (RFC 6665 §4.1.2.2: dialog + event package + id). */
-  findSubscription(callId: string, localTag: string, remoteTag: string, event: string, eventId: string | null): Subscription | undefined {
-    const sub = this.subscriptions.get(localTag);
-    if (sub === undefined) return undefined;
-    const r = sub.rec;
-    return r.callId === callId && r.remoteTag === remoteTag && r.event === event && r.eventId === eventId ? sub : undefined;
-  }
-
-  persistSubscription(sub: Subscription): Promise<boolean> {
-    if (sub.transient) return Promise.resolve(true);
-    return this.#track(this.#store.putSubscription(sub.rec));
-  }
-
-  rescheduleSubscription(sub: Subscription): void {
-    this.#schedule(sub);
-  }
-
-  removeSubscription(sub: Subscription): void {
-    if (sub.timerSlot !== undefined) this.#wheel.cancel(sub.timerSlot, sub);
-    sub.timerSlot = undefined;
-    sub.ended = true;
-    this.subscriptions.delete(sub.rec.id);
-    const actor = this.presentities.get(sub.rec.aor);
-    if (actor !== undefined) {
-      setOf(actor, sub).delete(sub.rec.id);
-      this.release(actor);
-    }
-    if (!sub.transient) {
-      this.#track(this.#store.removeSubscription(sub.rec.id)).catch((err: Error) => this.#log.error({ err: err.message, sub: sub.rec.id }, 'subscription delete failed'));
-    }
-  }
-
-  /** Next CSeq for a NOTIFY; every CSEQ_BLOCK values the high-water mark is persisted. */
-  nextCseq(sub: Subscription): number {
-    const r = sub.rec;
-    r.localCseq++;
-    if (r.localCseq >= r.cseqReserved) {
-      r.cseqReserved = r.localCseq + CSEQ_BLOCK;
-      this.persistSubscription(sub).catch((err: Error) => this.#log.error({ err: err.message, sub: r.id }, 'cseq reservation failed'));
-    }
-    return r.localCseq;
-  }
-
-  // ---- expiry ---------------------------------------------------------------------------
-
+  /** Expiries due: each becomes a message to its actor. */
   tick(now: number): void {
-    this.#wheel.advance(now, (key) => this.#fire(key, now));
+    this.wheel.advance(now, (item) => {
+      if (item instanceof Sub) this.directory.get(item.tag)?.tell({ t: 'subExpired', sub: item, now });
+      else if (item instanceof Pub) this.presentities.get(item.rec.aor)?.tell({ t: 'pubExpired', pub: item, now });
+      else if (item instanceof RegistrationActor) item.tell({ t: 'expire', now });
+    });
   }
 
-  #fire(key: string | Subscription, now: number): void {
-    if (typeof key !== 'string') {
-      key.timerSlot = undefined; // the wheel dropped the entry with its slot
-      if (!key.ended && key.rec.expiresAt <= now && this.subscriptions.get(key.rec.id) === key) this.handlers?.subscriptionExpired(key);
-      return;
-    }
-    const parts = key.split('\n');
-    switch (parts[0]) {
-      case 'r': {
-        const aor = parts[1]!;
-        this.#regSlots.delete(aor);
-        const current = this.registrations.get(aor) ?? [];
-        const after = expireBindings(current, now);
-        if (after === null) this.#scheduleBindings(aor, current);
-        else this.setBindings(aor, after, now).catch(() => this.#regSlots.set(aor, this.#wheel.schedule(now + 5000, key)));
-        return;
-      }
-      case 'p': {
-        const actor = this.presentities.get(parts[1]!);
-        const rec = actor?.pubs.get(parts[2]!);
-        if (actor !== undefined && rec !== undefined && rec.expiresAt <= now) this.handlers?.publicationExpired(actor, rec);
-        return;
-      }
-      default:
-        return;
-    }
+  /** Where a store restore puts what it reads: actors, timers and the directory, no messages. */
+  restoreSink(): RestoreSink {
+    return {
+      bindings: (aor: string, bindings: BindingRecord[]) => {
+        const a = this.registration(aor);
+        a.bindings = bindings;
+        a.schedule();
+      },
+      publication: (rec: PublicationRecord) => {
+        const a = this.presentity(rec.aor);
+        const pub = new Pub(rec);
+        (a.state.pubs ??= new Map()).set(rec.etag, pub);
+        this.wheel.schedule(pub, rec.expiresAt);
+      },
+      subscription: (rec: SubscriptionRecord) => {
+        const a = this.presentity(rec.aor);
+        rec.aor = a.aor;
+        rec.entity = this.#strings.get(rec.entity);
+        rec.localUri = this.#strings.get(rec.localUri);
+        rec.source = this.#strings.get(rec.source);
+        if (rec.routes.length === 0) rec.routes = NO_ROUTES;
+        const sub = new Sub(rec, 0, rec.cseqReserved);
+        (a.state.subs ??= new Map()).set(rec.tag, sub);
+        this.directory.set(rec.tag, a);
+        this.wheel.schedule(sub, rec.expiresAt);
+      },
+    };
   }
 
-  /** Loads what the store restored: bindings, publications and subscriptions with their timers. */
-  load(
-    regs: Map<string, BindingRecord[]>,
-    pubs: PublicationRecord[],
-    subs: SubscriptionRecord[],
-  ): void {
-    for (const [aor, bindings] of regs) {
-      this.registrations.set(aor, bindings);
-      this.#scheduleBindings(aor, bindings);
-    }
-    for (const rec of pubs) {
-      this.presentity(rec.aor).pubs.set(rec.etag, rec);
-      this.#schedulePublication(undefined, rec);
-    }
-    for (const rec of subs) {
-      // DLG-03: resume NOTIFY CSeqs above anything that may have been sent before the restart.
-      rec.localCseq = Math.max(rec.localCseq, rec.cseqReserved);
-      rec.cseqReserved = rec.localCseq;
-      this.addSubscription({ rec, inFlight: false, dirty: false, ending: null, ended: false, transient: false });
-    }
+  /** Shares repeated strings of a new dialog's record with the ones already held. */
+  intern(rec: SubscriptionRecord): SubscriptionRecord {
+    rec.entity = this.#strings.get(rec.entity);
+    rec.localUri = this.#strings.get(rec.localUri);
+    rec.source = this.#strings.get(rec.source);
+    if (rec.routes.length === 0) rec.routes = NO_ROUTES;
+    return rec;
   }
 }

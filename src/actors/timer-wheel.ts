@@ -1,12 +1,24 @@
-// A hashed timer wheel: millions of expiries (publications, subscriptions, bindings, NOTIFY
-// retransmissions) cost one bucket entry each and no setTimeout per item. Cancelling is lazy by
-// default — when a slot fires, its owner checks whether the item is still due and ignores stale
-// entries — or explicit with cancel(slot, key) where a stale entry would keep a large object
-// alive until its old deadline (an ended subscription).
-export class TimerWheel<K> {
+// A hashed timer wheel for millions of expiries (publications, subscriptions, bindings): one
+// bucket entry per item and no setTimeout per item.
+//
+// Intrusive on purpose: the scheduled object carries its own slot and index (`Timed`), so
+// cancel and reschedule are O(1) swap-removes, and no stale entry keeps an ended subscription
+// alive until its old deadline (a subscribe/unsubscribe load would otherwise pile up millions).
+
+/** What the wheel schedules: the owner's object itself, with three fields the wheel manages. */
+export interface Timed {
+  /** Deadline in ms; set by schedule(). */
+  at: number;
+  /** Slot number while scheduled, -1 when not (-2 only while its slot is firing). */
+  slot: number;
+  /** Index inside the slot's bucket while scheduled. */
+  idx: number;
+}
+
+export class TimerWheel<T extends Timed> {
   readonly #resolution: number;
-  readonly #slots = new Map<number, K[]>();
-  #cursor: number; // next slot index to fire
+  readonly #slots = new Map<number, T[]>();
+  #cursor: number; // next slot number to fire
   #count = 0;
 
   constructor(resolutionMs: number, now: number) {
@@ -18,38 +30,46 @@ export class TimerWheel<K> {
     return this.#count;
   }
 
-  /** Returns the slot, for cancel(). */
-  schedule(at: number, key: K): number {
-    // Never schedule into a slot that already fired: it would wait for a full rescan.
+  /** Schedules (or moves) `item` to fire at `at`. */
+  schedule(item: T, at: number): void {
+    if (item.slot >= 0) this.cancel(item);
+    // Never into a slot that already fired: it would wait for a full turn of the clock.
     const slot = Math.max(Math.ceil(at / this.#resolution), this.#cursor);
     let list = this.#slots.get(slot);
     if (list === undefined) {
       list = [];
       this.#slots.set(slot, list);
     }
-    list.push(key);
+    item.at = at;
+    item.slot = slot;
+    item.idx = list.length;
+    list.push(item);
     this.#count++;
-    return slot;
   }
 
-  /** Removes `key` from `slot` (a slot holds about a second of deadlines: a short scan). */
-  cancel(slot: number, key: K): void {
+  cancel(item: T): void {
+    const slot = item.slot;
+    if (slot < 0) {
+      item.slot = -1; // also withdraws an item due in the slot now firing (-2)
+      return;
+    }
+    item.slot = -1;
     const list = this.#slots.get(slot);
-    if (list === undefined) return;
-    const i = list.lastIndexOf(key);
-    if (i < 0) return;
-    list[i] = list[list.length - 1]!;
-    list.pop();
+    if (list === undefined || list[item.idx] !== item) return;
+    const last = list.pop()!;
+    if (last !== item) {
+      list[item.idx] = last;
+      last.idx = item.idx;
+    }
     this.#count--;
     if (list.length === 0) this.#slots.delete(slot);
   }
 
   /** Fires every slot up to `now` in time order; `fire` may schedule again. */
-  advance(now: number, fire: (key: K) => void): void {
+  advance(now: number, fire: (item: T) => void): void {
     const last = Math.floor(now / this.#resolution);
-    // Skip long idle gaps quickly when the wheel is empty.
     if (this.#count === 0) {
-      this.#cursor = last + 1;
+      this.#cursor = Math.max(this.#cursor, last + 1);
       return;
     }
     while (this.#cursor <= last) {
@@ -58,7 +78,14 @@ export class TimerWheel<K> {
       if (list === undefined) continue;
       this.#slots.delete(slot);
       this.#count -= list.length;
-      for (const key of list) fire(key);
+      // -2 = due now. An earlier fire() of this slot may cancel (-1) or reschedule (>= 0) a
+      // later item of the same slot: it then does not fire here.
+      for (const item of list) item.slot = -2;
+      for (const item of list) {
+        if (item.slot !== -2) continue;
+        item.slot = -1;
+        fire(item);
+      }
     }
   }
 }

@@ -4,7 +4,7 @@
 // API:
 //   class Authenticator {
 //     constructor({ realm, usersPath, nonceTtlMs?, secret? })
-//     check(req: SipRequest, now: number): AuthOutcome
+//     check(req: AuthRequest, now: number): AuthOutcome
 //     reload(): void            // re-reads the users file; throws UsersFileError and keeps the old one
 //     readonly realm: string; readonly userCount: number
 //   }
@@ -28,14 +28,24 @@
 import { parseNameAddr } from '../codec/sip/name-addr.js';
 import { parseUri } from '../codec/sip/uri.js';
 import { randomBytes } from 'node:crypto';
-import { getHeader, getHeaderLines } from '../codec/sip/headers.js';
-import type { SipHeader, SipRequest } from '../codec/sip/types.js';
+import type { SipHeader } from '../codec/sip/types.js';
 import { buildChallenge, pickCredentials, verifyDigest, NonceCounter, DEFAULT_NONCE_TTL_MS } from './digest.js';
 import { findUser, loadUsers, lookupHa1, type UsersFile } from './users-file.js';
 
 export type AuthOutcome =
   | { ok: true; user: string }
   | { ok: false; status: 401; reason: string; headers: SipHeader[]; why: string };
+
+/** What the authenticator reads of a request. */
+export interface AuthRequest {
+  method: string;
+  uri: string;
+  /** The To and From values (the AoR a REGISTER or SUBSCRIBE acts for, when no realm is set). */
+  to: string | undefined;
+  from: string | undefined;
+  /** Every Authorization and Proxy-Authorization line, in order. */
+  credentials: string[];
+}
 
 export interface AuthenticatorOptions {
   realm: string;
@@ -85,16 +95,16 @@ export class Authenticator {
    * PUBLISH, the watcher's From of a SUBSCRIBE), which is the realm `comsipl user add
    * alice@example.com` gives a user by default. So a first run needs no realm setting.
    */
-  realmFor(req: SipRequest): string {
+  realmFor(req: AuthRequest): string {
     if (this.realm !== '') return this.realm;
-    const target = req.method === 'PUBLISH' ? req.uri : parseNameAddr(getHeader(req, req.method === 'REGISTER' ? 'To' : 'From') ?? '')?.uri ?? '';
+    const target = req.method === 'PUBLISH' ? req.uri : parseNameAddr((req.method === 'REGISTER' ? req.to : req.from) ?? '')?.uri ?? '';
     const host = parseUri(target)?.host ?? '';
     return host === '' ? 'comsipl' : host.replace(/^\[|\]$/g, '');
   }
 
-  check(req: SipRequest, now: number): AuthOutcome {
+  check(req: AuthRequest, now: number): AuthOutcome {
     const realm = this.realmFor(req);
-    const lines = [...getHeaderLines(req, 'Authorization'), ...getHeaderLines(req, 'Proxy-Authorization')];
+    const lines = req.credentials;
     const credentials = lines.length === 0 ? null : pickCredentials(lines, realm);
     if (credentials === null) return this.#challenge(realm, now, false, lines.length === 0 ? 'no credentials' : 'no credentials for our realm');
     const users = this.#users;

@@ -1,77 +1,76 @@
 // Request routing after the transaction layer and admission control: authentication of the
 // methods that change or reveal state, then the method handler. OPTIONS stays open: it is the
 // keep-alive/capability probe of many phones and reveals nothing about users.
-import { getHeader } from '../codec/sip/headers.js';
+import { HDR } from '../codec/sip/msg.js';
 import type { ActorSystem } from '../actors/system.js';
-import type { Notifier } from '../actors/notifier.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { ALLOW_HEADER } from '../errors.js';
+import { ALLOW_HEADER, SIP_ERR } from '../errors.js';
 import { aorKey } from '../policy/aor.js';
-import type { RequestContext } from './context.js';
+import type { Request } from './context.js';
+import { line, refuse } from './reply.js';
 import { handleRegister } from './register.js';
 import { handlePublish, PIDF_TYPE } from './publish.js';
 import { handleSubscribe, ALLOW_EVENTS, type WatcherDecision } from './subscribe.js';
 
 export interface RouterDeps {
   sys: ActorSystem;
-  notifier: Notifier;
   cfg: Readonly<Config>;
   /** null when --auth off. */
   auth: Authenticator | null;
   log: Logger;
-  contactFor(ctx: RequestContext): string;
+  contactFor(req: Request): string;
   authorize(presentityAor: string, watcherAor: string): WatcherDecision;
 }
+
+const OPTIONS_HEADERS = line('Allow', ALLOW_HEADER) + line('Accept', PIDF_TYPE) + line('Allow-Events', ALLOW_EVENTS);
 
 /**
  * RFC 3261 §22 / §10.3 step 3-4: who sent it, and may they act for the AoR it names? A user
  * registers and publishes only their own address of record (third-party registration and
  * publication are refused with 403); subscribing is governed by the watcher rules instead.
- * Sets ctx.identity; false when a response was sent.
+ * Sets req.identity; false when a response was sent.
  */
-function authenticate(ctx: RequestContext, d: RouterDeps): boolean {
+function authenticate(req: Request, d: RouterDeps): boolean {
   if (d.auth === null) return true;
-  const r = d.auth.check(ctx.req, ctx.now);
+  const { msg } = req;
+  const credentials = msg.linesOf(HDR.Authorization);
+  for (const l of msg.linesOf(HDR.ProxyAuthorization)) credentials.push(l);
+  const r = d.auth.check({ method: msg.method, uri: msg.uri, to: msg.first(HDR.To), from: msg.first(HDR.From), credentials }, req.now);
   if (!r.ok) {
-    if (d.log.isLevelEnabled('debug')) d.log.debug({ peer: `${ctx.source.address}:${ctx.source.port}`, method: ctx.req.method, why: r.why }, 'challenge');
-    ctx.reply(r.status, { reason: r.reason, headers: r.headers });
+    if (d.log.isLevelEnabled('debug')) d.log.debug({ peer: `${req.source.address}:${req.source.port}`, method: msg.method, why: r.why }, 'challenge');
+    let headers = '';
+    for (const h of r.headers) headers += line(h.name, h.value);
+    req.reply({ status: r.status, reason: r.reason, headers });
     return false;
   }
-  const method = ctx.req.method;
-  if (method === 'REGISTER' || method === 'PUBLISH') {
-    const target = method === 'REGISTER' ? getHeader(ctx.req, 'To') ?? '' : ctx.req.uri;
+  if (msg.method === 'REGISTER' || msg.method === 'PUBLISH') {
+    const target = msg.method === 'REGISTER' ? msg.first(HDR.To) ?? '' : msg.uri;
     if (aorKey(target) !== r.user) {
-      ctx.reply(403, { reason: 'Forbidden - not your address of record' });
+      req.reply(refuse(SIP_ERR.NOT_YOUR_AOR));
       return false;
     }
   }
-  ctx.identity = r.user;
+  req.identity = r.user;
   return true;
 }
 
-export function routeRequest(ctx: RequestContext, d: RouterDeps): void {
-  switch (ctx.req.method) {
+export function routeRequest(req: Request, d: RouterDeps): void {
+  switch (req.msg.method) {
     case 'REGISTER':
-      if (authenticate(ctx, d)) handleRegister(ctx, d.sys, d.cfg);
+      if (authenticate(req, d)) handleRegister(req, d.sys, d.cfg);
       return;
     case 'PUBLISH':
-      if (authenticate(ctx, d)) handlePublish(ctx, d.sys, d.cfg, d.notifier);
+      if (authenticate(req, d)) handlePublish(req, d.sys, d.cfg);
       return;
     case 'SUBSCRIBE':
-      if (authenticate(ctx, d)) handleSubscribe(ctx, d);
+      if (authenticate(req, d)) handleSubscribe(req, d);
       return;
     case 'OPTIONS':
-      ctx.reply(200, {
-        headers: [
-          { name: 'Allow', value: ALLOW_HEADER },
-          { name: 'Accept', value: PIDF_TYPE },
-          { name: 'Allow-Events', value: ALLOW_EVENTS },
-        ],
-      });
+      req.reply({ status: 200, headers: OPTIONS_HEADERS });
       return;
     default:
-      ctx.reply(405, { headers: [{ name: 'Allow', value: ALLOW_HEADER }] });
+      req.reply({ status: 405, headers: line('Allow', ALLOW_HEADER) });
   }
 }

@@ -1,32 +1,36 @@
 // SUBSCRIBE (RFC 6665 §4.2.1, RFC 3856 §6): new subscriptions create a dialog (200 with our
-// To-tag and Contact), in-dialog ones refresh or end it (Expires 0); every accepted SUBSCRIBE
-// is followed at once by a NOTIFY carrying the current state. Two packages: `presence`
-// (RFC 3856) for anyone the watcher rules let in, and `presence.winfo` (RFC 3857) for the
-// presentity itself only, whose NOTIFYs carry its watcher list (RFC 3858).
-import { getHeader, getHeaderValues, parseCSeq } from '../codec/sip/headers.js';
-import { parseNameAddr, tagOf } from '../codec/sip/name-addr.js';
+// To-tag and Contact), in-dialog ones refresh or end it (Expires 0); every accepted SUBSCRIBE is
+// followed at once by a NOTIFY carrying the current state. Two packages: `presence` (RFC 3856)
+// for anyone the watcher rules let in, and `presence.winfo` (RFC 3857) for the presentity itself
+// only, whose NOTIFYs carry its watcher list (RFC 3858). What needs the dialog's state (481,
+// CSeq order) is decided by the presentity actor that owns it.
+import { HDR } from '../codec/sip/msg.js';
+import { parseNameAddr } from '../codec/sip/name-addr.js';
 import { parseUri, aorOf } from '../codec/sip/uri.js';
-import type { ActorSystem, Subscription } from '../actors/system.js';
-import { CSEQ_BLOCK } from '../actors/system.js';
-import type { Notifier } from '../actors/notifier.js';
+import type { ActorSystem } from '../actors/system.js';
+import type { WatcherDecision } from '../actors/presentity-transitions.js';
+import { CSEQ_BLOCK } from '../actors/subscription.js';
 import type { Config } from '../config.js';
-import type { SubscriptionRecord } from '../store/fdb-store.js';
-import { grantExpires, parseEvent, randomToken, type RequestContext } from './context.js';
+import type { SubscriptionRecord } from '../store/records.js';
+import { SIP_ERR } from '../errors.js';
+import { grantExpires, parseEvent, type Request } from './context.js';
+import { randomToken } from './random.js';
+import { line, refuse } from './reply.js';
 import { PIDF_TYPE } from './publish.js';
 import { aorKey } from '../policy/aor.js';
 import { WATCHERINFO_CONTENT_TYPE } from '../codec/winfo/render.js';
 
+export type { WatcherDecision };
+
 /** The packages we notify for: the value of Allow-Events everywhere (RFC 6665 §8.2.2). */
 export const ALLOW_EVENTS = 'presence, presence.winfo';
-
-export type WatcherDecision = 'allow' | 'block' | 'polite-block' | 'confirm';
+const ALLOW_EVENTS_LINE = line('Allow-Events', ALLOW_EVENTS);
 
 export interface SubscribeDeps {
   sys: ActorSystem;
-  notifier: Notifier;
   cfg: Readonly<Config>;
   /** Our Contact for the dialog, reachable from the watcher. */
-  contactFor(ctx: RequestContext): string;
+  contactFor(req: Request): string;
   /** Watcher authorization (RFC 3856 §5); 'allow' when no rules are configured. */
   authorize(presentityAor: string, watcherAor: string): WatcherDecision;
 }
@@ -35,149 +39,107 @@ export interface SubscribeDeps {
 function accepts(values: string[], type: string): boolean {
   if (values.length === 0) return true;
   return values.some((v) => {
-    const t = v.split(';')[0]!.trim().toLowerCase();
+    const semi = v.indexOf(';');
+    const t = (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase();
     return t === type || t === '*/*' || t === 'application/*';
   });
 }
 
-export function handleSubscribe(ctx: RequestContext, d: SubscribeDeps): void {
-  const { req, now } = ctx;
+export function handleSubscribe(req: Request, d: SubscribeDeps): void {
+  const { msg, now } = req;
   const { sys, cfg } = d;
-  const event = parseEvent(getHeader(req, 'Event'));
+  const event = parseEvent(msg.first(HDR.Event));
   if (event === null || (event.pkg !== 'presence' && event.pkg !== 'presence.winfo')) {
-    ctx.reply(489, { headers: [{ name: 'Allow-Events', value: ALLOW_EVENTS }] });
+    req.reply(refuse(SIP_ERR.BAD_EVENT, ALLOW_EVENTS_LINE));
     return;
   }
   const winfo = event.pkg === 'presence.winfo';
   const bodyType = winfo ? WATCHERINFO_CONTENT_TYPE : PIDF_TYPE;
-  if (!accepts(getHeaderValues(req, 'Accept'), bodyType)) {
-    ctx.reply(406, { headers: [{ name: 'Accept', value: bodyType }] });
+  if (!accepts(msg.values(HDR.Accept), bodyType)) {
+    req.reply(refuse(SIP_ERR.NOT_ACCEPTABLE, line('Accept', bodyType)));
     return;
   }
-  const expires = grantExpires(ctx, cfg);
+  const expires = grantExpires(req, cfg);
   if (expires === null) return;
-  const callId = getHeader(req, 'Call-ID') ?? '';
-  const remoteTag = tagOf(getHeader(req, 'From') ?? '');
+  const remoteTag = msg.fromTag;
   if (remoteTag === null) {
-    ctx.reply(400, { reason: 'Bad Request - From without tag' });
+    req.reply(refuse(SIP_ERR.NO_FROM_TAG));
     return;
   }
-  // The gate already refused a missing or malformed CSeq.
-  const cseq = parseCSeq(getHeader(req, 'CSeq') ?? '')?.seq ?? 0;
-  const localTag = tagOf(getHeader(req, 'To') ?? '');
-  const allowEvents = { name: 'Allow-Events', value: ALLOW_EVENTS };
-
+  const headers = line('Expires', expires) + line('Contact', d.contactFor(req)) + ALLOW_EVENTS_LINE;
+  const localTag = msg.toTag;
   if (localTag !== null) {
-    // In-dialog: refresh or unsubscribe (§4.2.1.4); unknown dialog → 481.
-    const sub = sys.findSubscription(callId, localTag, remoteTag, event.pkg, event.id);
-    if (sub === undefined || sub.ending !== null) {
-      ctx.reply(481, { reason: 'Subscription Does Not Exist' });
+    // In-dialog: refresh or unsubscribe (§4.2.1.4); an unknown dialog → 481.
+    const found = sys.dialog(localTag);
+    if (found === undefined) {
+      req.reply(refuse(SIP_ERR.NO_SUBSCRIPTION));
       return;
     }
-    if (cseq <= sub.rec.remoteCseq) {
-      ctx.reply(500, { reason: 'Server Internal Error - CSeq out of order', headers: [{ name: 'Retry-After', value: '1' }] });
-      return;
-    }
-    sub.rec.remoteCseq = cseq;
-    sub.rec.expiresAt = now + expires * 1000;
-    const contact = parseNameAddr(getHeaderValues(req, 'Contact')[0] ?? '');
-    if (contact !== null) sub.rec.remoteTarget = contact.uri; // target refresh (RFC 6665 §4.1.2.4)
-    const headers = [{ name: 'Expires', value: String(expires) }, { name: 'Contact', value: d.contactFor(ctx) }, allowEvents];
-    if (expires === 0) {
-      ctx.reply(200, { headers });
-      d.notifier.terminate(sub, 'timeout');
-      return;
-    }
-    sys.rescheduleSubscription(sub);
-    sys.persistSubscription(sub).then(
-      () => {
-        ctx.reply(200, { headers });
-        d.notifier.notify(sub);
-      },
-      () => ctx.reply(500, { reason: 'Server Internal Error - store', headers: [{ name: 'Retry-After', value: '5' }] }),
-    );
+    const contact = parseNameAddr(msg.first(HDR.Contact) ?? '');
+    found.owner.tell({
+      t: 'resubscribe', rt: req, now, tag: localTag, callId: msg.callId, remoteTag, event: event.pkg, eventId: event.id,
+      cseq: msg.cseq, expires, target: contact === null ? null : contact.uri, headers,
+    });
     return;
   }
 
   // A new subscription.
-  const to = parseNameAddr(getHeader(req, 'To') ?? '');
-  const from = parseNameAddr(getHeader(req, 'From') ?? '');
-  const ruri = parseUri(req.uri);
+  const to = parseNameAddr(msg.first(HDR.To) ?? '');
+  const from = parseNameAddr(msg.first(HDR.From) ?? '');
+  const ruri = parseUri(msg.uri);
   const toUri = to === null ? null : parseUri(to.uri);
   const fromUri = from === null ? null : parseUri(from.uri);
-  if (ruri === null || toUri === null || fromUri === null || (toUri.scheme !== 'sip' && toUri.scheme !== 'sips')) {
-    ctx.reply(400, { reason: 'Bad Request - To/From not SIP URIs' });
+  if (ruri === null || to === null || from === null || toUri === null || fromUri === null || (toUri.scheme !== 'sip' && toUri.scheme !== 'sips')) {
+    req.reply(refuse(SIP_ERR.NOT_SIP_URIS));
     return;
   }
   if (!sys.servesDomain(ruri.host)) {
-    ctx.reply(404, { reason: 'Not Found - domain not served here' });
+    req.reply(refuse(SIP_ERR.FOREIGN_DOMAIN));
     return;
   }
-  const contact = parseNameAddr(getHeaderValues(req, 'Contact')[0] ?? '');
+  const contact = parseNameAddr(msg.first(HDR.Contact) ?? '');
   if (contact === null) {
-    ctx.reply(400, { reason: 'Bad Request - SUBSCRIBE without Contact' });
+    req.reply(refuse(SIP_ERR.NO_CONTACT));
     return;
   }
   // The presentity is the Request-URI's resource (RFC 3856 §6.2), named in PIDF as in To.
   const aor = ruri.user !== null ? aorOf(ruri) : aorOf(toUri);
   // The watcher is who authenticated, when we authenticate (RFC 5025 §3.1.1.2), else From.
-  const watcherAor = ctx.identity !== null ? `sip:${ctx.identity}` : aorOf(fromUri);
+  const watcherAor = req.identity !== null ? `sip:${req.identity}` : aorOf(fromUri);
   const self = aorKey(aor) === aorKey(watcherAor);
   if (winfo && !self) {
     // RFC 3857 §5.2: the watcher list is the presentity's own business.
-    ctx.reply(403, { reason: 'Forbidden - only the presentity may watch its watchers' });
+    req.reply(refuse(SIP_ERR.WINFO_NOT_YOURS));
     return;
   }
   const decision = self ? 'allow' : d.authorize(aor, watcherAor);
   if (decision === 'block') {
-    ctx.reply(403, { reason: 'Forbidden - watcher blocked' });
+    req.reply(refuse(SIP_ERR.WATCHER_BLOCKED));
     return;
   }
-  const newTag = randomToken();
-  const rec: SubscriptionRecord = {
-    id: newTag, // our dialog tag is unique per subscription: it is the key (see ActorSystem)
+  const routes = msg.values(HDR.RecordRoute);
+  const tag = randomToken();
+  const rec: SubscriptionRecord = sys.intern({
+    tag,
     aor,
-    entity: to!.uri,
     event: event.pkg,
     eventId: event.id,
-    callId,
-    localTag: newTag,
+    callId: msg.callId,
     remoteTag,
-    localUri: `<${to!.uri}>`,
-    remoteUri: from!.displayName ? `"${from!.displayName.replace(/["\\]/g, '\\$&')}" <${from!.uri}>` : `<${from!.uri}>`,
+    localUri: `<${to.uri}>`,
+    remoteUri: from.displayName ? `"${from.displayName.replace(/["\\]/g, '\\$&')}" <${from.uri}>` : `<${from.uri}>`,
     watcherAor,
-    remoteTarget: contact.uri,
-    routeSet: getHeaderValues(req, 'Record-Route'),
-    localCseq: 0,
-    cseqReserved: CSEQ_BLOCK,
-    remoteCseq: cseq,
+    entity: to.uri,
+    target: contact.uri,
+    routes,
     expiresAt: now + expires * 1000,
+    remoteCseq: msg.cseq,
+    cseqReserved: CSEQ_BLOCK,
     state: decision === 'confirm' ? 'pending' : 'active',
     polite: decision === 'polite-block',
-    source: { address: ctx.source.address, port: ctx.source.port },
-  };
-  const sub: Subscription = { rec, inFlight: false, dirty: false, ending: null, ended: false, transient: expires === 0 };
-  const headers = [
-    { name: 'Expires', value: String(expires) },
-    { name: 'Contact', value: d.contactFor(ctx) },
-    allowEvents,
-    ...rec.routeSet.map((r) => ({ name: 'Record-Route', value: r })),
-  ];
-  sys.addSubscription(sub);
-  if (expires === 0) {
-    // A fetch (RFC 6665 §4.4.3): one NOTIFY with the current state, then the subscription ends.
-    ctx.reply(200, { toTag: newTag, headers });
-    d.notifier.terminate(sub, 'timeout');
-    return;
-  }
-  sys.persistSubscription(sub).then(
-    () => {
-      ctx.reply(200, { toTag: newTag, headers });
-      d.notifier.started(sub);
-    },
-    () => {
-      sys.removeSubscription(sub);
-      ctx.reply(500, { reason: 'Server Internal Error - store', headers: [{ name: 'Retry-After', value: '5' }] });
-    },
-  );
+    source: `${req.source.address} ${req.source.port}`,
+  });
+  let replyHeaders = headers;
+  for (const r of routes) replyHeaders += line('Record-Route', r);
+  sys.presentity(aor).tell({ t: 'subscribe', rt: req, rec, fetch: expires === 0, headers: replyHeaders });
 }

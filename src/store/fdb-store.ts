@@ -1,67 +1,22 @@
-// The fdb actor: the only owner of presence_w.fdb (publications, watchers) and registered.fdb
+// The fdb store: the only owner of presence_w.fdb (publications, watchers) and registered.fdb
 // (registrations). LMDB through the `lmdb` package, one file each (noSubdir), values msgpack.
 //
-// Group commit: lmdb collects every asynchronous put/remove issued in the same event-loop turn
-// into one write transaction and resolves their promises when it is durably committed, so the
-// callers (the actors) await the returned promise before the 200 OK leaves.
+// One commit per turn: everything submitted during an event-loop turn goes into one LMDB write
+// transaction per file (`batch()` keeps the transaction open for the whole callback, so lmdb
+// cannot split it), and the submitters' callbacks run together when that transaction is
+// durable. Durable means flushed: lmdb-js resolves a write at commit and, with overlappingSync,
+// fsyncs afterwards, so the batch's own flush promise is taken right after the batch is queued
+// (`db.flushed` read later may already belong to the next batch and would make every 200 wait
+// one fsync too many). `--durability os` stops at the commit (in the OS page cache).
 import { mkdirSync, accessSync, existsSync, statSync, constants } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
-import type { PidfDocument } from '../codec/pidf/types.js';
+import type { Store, StoreDone } from './store.js';
+import type { BindingRecord, PublicationRecord, RestoreSink, RestoreStats, StoreOp, SubscriptionRecord } from './records.js';
+import { fromLegacySubscription } from './legacy.js';
 
 export const PRESENCE_FILE = 'presence_w.fdb';
 export const REGISTERED_FILE = 'registered.fdb';
-
-export interface PublicationRecord {
-  aor: string;
-  etag: string;
-  expiresAt: number; // ms since epoch
-  modified: number;
-  doc: PidfDocument;
-}
-
-export interface SubscriptionRecord {
-  id: string; // dialog id: call-id, local (to) tag, remote (from) tag, event id
-  aor: string; // presentity address of record
-  entity: string; // presentity URI as the SUBSCRIBE named it (PIDF entity)
-  event: string; // 'presence' | 'presence.winfo'
-  eventId: string | null;
-  callId: string;
-  localTag: string;
-  remoteTag: string;
-  localUri: string; // our From in NOTIFYs (the SUBSCRIBE's To, without tag)
-  remoteUri: string; // our To in NOTIFYs (the SUBSCRIBE's From, without tag)
-  watcherAor: string;
-  remoteTarget: string; // Contact URI of the watcher
-  routeSet: string[]; // Record-Route values, in order
-  /** Last CSeq used for a NOTIFY, and the persisted high-water mark that restarts resume above. */
-  localCseq: number;
-  cseqReserved: number;
-  remoteCseq: number;
-  expiresAt: number;
-  state: 'active' | 'pending' | 'terminated';
-  /** Polite blocking (RFC 5025): the watcher is told the presentity is offline. */
-  polite: boolean;
-  /** Where the SUBSCRIBE came from, for remote targets that cannot be resolved (flow fallback). */
-  source: { address: string; port: number };
-}
-
-export interface BindingRecord {
-  contact: string; // the Contact header value as given (name-addr form, without expires param)
-  uri: string; // the contact URI
-  expiresAt: number;
-  q: number | null;
-  callId: string;
-  cseq: number;
-  instance: string | null; // +sip.instance
-}
-
-export interface Restored {
-  publications: PublicationRecord[];
-  subscriptions: SubscriptionRecord[];
-  registrations: Map<string, BindingRecord[]>;
-  dropped: number;
-}
 
 export class StoreError extends Error {}
 
@@ -81,10 +36,18 @@ function makeDirs(dir: string): void {
   for (const m of missing.reverse()) mkdirSync(m);
 }
 
-export class FdbStore {
+const SUB = 'sub';
+const PUB = 'pub';
+
+export class FdbStore implements Store {
   readonly #presence: RootDatabase;
   readonly #registered: RootDatabase;
   readonly #sync: boolean;
+  #ops: StoreOp[] = [];
+  #dones: StoreDone[] = [];
+  #pending = 0;
+  /** Commit latency observer (ms), for metrics; set by the owner. */
+  onCommit: ((ms: number, ops: number) => void) | null = null;
 
   private constructor(presence: RootDatabase, registered: RootDatabase, sync: boolean) {
     this.#presence = presence;
@@ -93,89 +56,158 @@ export class FdbStore {
   }
 
   /**
-   * lmdb-js resolves a write when its transaction is committed (visible), and — with its
-   * default overlappingSync — flushes to disk afterwards, in parallel with later commits. A
-   * durable acknowledgement waits for that flush too (`db.flushed`); every write of the same
-   * flush shares the one fsync, so this is still group commit.
-   */
-  #durable(db: RootDatabase, write: Promise<boolean>): Promise<boolean> {
-    return this.#sync ? write.then((ok) => db.flushed.then(() => ok)) : write;
-  }
-
-  /** Opens (creating) both files under `dir`; a clear StoreError when the directory is unusable. */
-  /**
+   * Opens (creating) both files under `dir`; a clear StoreError when the directory is unusable.
    * `sync: false` (--durability os) skips the fsync at each commit: a killed process loses
-   * nothing (the commit is in the OS page cache, LMDB stays consistent), a power cut or kernel
-   * crash may lose the last commits. The default fsyncs before any 200 OK leaves.
+   * nothing (the commit is in the OS page cache), a power cut may lose the last commits.
    */
   static open(dir: string, opts: { sync?: boolean } = {}): FdbStore {
     const noSync = opts.sync === false;
     try {
       makeDirs(dir);
-      if (!statSync(dir).isDirectory()) throw new Error(`ENOTDIR: not a directory`);
+      if (!statSync(dir).isDirectory()) throw new Error('ENOTDIR: not a directory');
       accessSync(dir, constants.W_OK | constants.R_OK);
     } catch (e) {
       throw new StoreError(`data directory ${dir} is not usable: ${(e as Error).message}`);
     }
     try {
-      const presence = open({ path: join(dir, PRESENCE_FILE), noSubdir: true, compression: false, noSync });
-      const registered = open({ path: join(dir, REGISTERED_FILE), noSubdir: true, compression: false, noSync });
+      const o = { noSubdir: true, compression: false, noSync, overlappingSync: !noSync };
+      const presence = open({ path: join(dir, PRESENCE_FILE), ...o });
+      const registered = open({ path: join(dir, REGISTERED_FILE), ...o });
       return new FdbStore(presence, registered, !noSync);
     } catch (e) {
       throw new StoreError(`cannot open the store in ${dir}: ${(e as Error).message}`);
     }
   }
 
-  putPublication(rec: PublicationRecord): Promise<boolean> {
-    return this.#durable(this.#presence, this.#presence.put(['pub', rec.aor, rec.etag], rec));
+  get pending(): number {
+    return this.#pending;
   }
 
-  removePublication(aor: string, etag: string): Promise<boolean> {
-    return this.#durable(this.#presence, this.#presence.remove(['pub', aor, etag]));
+  submit(ops: readonly StoreOp[], done: StoreDone): void {
+    for (let i = 0; i < ops.length; i++) this.#ops.push(ops[i]!);
+    this.#dones.push(done);
+    this.#pending += ops.length;
   }
 
-  putSubscription(rec: SubscriptionRecord): Promise<boolean> {
-    return this.#durable(this.#presence, this.#presence.put(['sub', rec.id], rec));
+  flush(): void {
+    if (this.#dones.length === 0) return;
+    const ops = this.#ops;
+    const dones = this.#dones;
+    this.#ops = [];
+    this.#dones = [];
+    const started = performance.now();
+    let commits: Promise<unknown>[];
+    try {
+      commits = this.#commit(ops);
+    } catch (e) {
+      commits = [Promise.reject(e as Error)];
+    }
+    const settle = (err: Error | null): void => {
+      this.#pending -= ops.length;
+      this.onCommit?.(performance.now() - started, ops.length);
+      for (let i = 0; i < dones.length; i++) dones[i]!(err);
+    };
+    (commits.length === 1 ? commits[0]! : Promise.all(commits)).then(
+      () => settle(null),
+      (e: Error) => settle(e instanceof Error ? e : new Error(String(e))),
+    );
   }
 
-  removeSubscription(id: string): Promise<boolean> {
-    return this.#durable(this.#presence, this.#presence.remove(['sub', id]));
+  /** One batch per file that has work; each promise resolves once its batch is durable. */
+  #commit(ops: StoreOp[]): Promise<unknown>[] {
+    let pres = false;
+    let reg = false;
+    for (const op of ops) {
+      if (op.t === 'putBindings') reg = true;
+      else pres = true;
+    }
+    const out: Promise<unknown>[] = [];
+    if (pres) {
+      const db = this.#presence;
+      out.push(this.#durable(db, db.batch(() => {
+        for (const op of ops) {
+          switch (op.t) {
+            case 'putPub':
+              void db.put([PUB, op.rec.aor, op.rec.id], op.rec);
+              break;
+            case 'delPub':
+              void db.remove([PUB, op.aor, op.id]);
+              break;
+            case 'putSub':
+              void db.put([SUB, op.rec.tag], op.rec);
+              break;
+            case 'delSub':
+              void db.remove([SUB, op.tag]);
+              break;
+            case 'putBindings':
+              break;
+          }
+        }
+      })));
+    }
+    if (reg) {
+      const db = this.#registered;
+      out.push(this.#durable(db, db.batch(() => {
+        for (const op of ops) {
+          if (op.t !== 'putBindings') continue;
+          if (op.bindings.length === 0) void db.remove(op.aor);
+          else void db.put(op.aor, op.bindings);
+        }
+      })));
+    }
+    return out;
   }
 
-  putBindings(aor: string, bindings: BindingRecord[]): Promise<boolean> {
-    const db = this.#registered;
-    return this.#durable(db, bindings.length === 0 ? db.remove(aor) : db.put(aor, bindings));
+  #durable(db: RootDatabase, committed: Promise<unknown>): Promise<unknown> {
+    if (!this.#sync) return committed;
+    // Taken now, while `flushed` still refers to this batch (see the file comment).
+    const flushed = new Promise<void>((res, rej) => {
+      db.flushed.then(() => res(), rej);
+    });
+    return Promise.all([committed, flushed]);
   }
 
-  /** Reads everything back at boot; expired rows are deleted before the server serves. */
-  async restore(now: number): Promise<Restored> {
-    const out: Restored = { publications: [], subscriptions: [], registrations: new Map(), dropped: 0 };
-    const deletes: Promise<boolean>[] = [];
-    for (const { key, value } of this.#presence.getRange({ start: ['pub'], end: ['pub', '\uffff'] })) {
+  /** Streams everything back at boot; expired rows are deleted before the server serves. */
+  async restore(now: number, sink: RestoreSink): Promise<RestoreStats> {
+    const stats: RestoreStats = { registrations: 0, publications: 0, subscriptions: 0, dropped: 0 };
+    const drop: unknown[] = [];
+    for (const { key, value } of this.#presence.getRange({ start: [PUB], end: [PUB, '\uffff'] })) {
       const rec = value as PublicationRecord;
-      if (rec.expiresAt <= now) {
-        deletes.push(this.#presence.remove(key));
-        out.dropped++;
-      } else out.publications.push(rec);
-    }
-    for (const { key, value } of this.#presence.getRange({ start: ['sub'], end: ['sub', '\uffff'] })) {
-      const rec = value as SubscriptionRecord;
-      if (rec.expiresAt <= now || rec.state === 'terminated') {
-        deletes.push(this.#presence.remove(key));
-        out.dropped++;
-      } else out.subscriptions.push(rec);
-    }
-    for (const { key, value } of this.#registered.getRange({})) {
-      const live = (value as BindingRecord[]).filter((b) => b.expiresAt > now);
-      out.dropped += (value as BindingRecord[]).length - live.length;
-      if (live.length === 0) deletes.push(this.#registered.remove(key));
+      // Version 0.1 keyed publications by ETag and had no id: the ETag is that key.
+      if (typeof rec.id !== 'string') rec.id = rec.etag;
+      if (rec.expiresAt <= now) drop.push(key);
       else {
-        if (live.length !== (value as BindingRecord[]).length) deletes.push(this.#registered.put(key, live));
-        out.registrations.set(key as string, live);
+        stats.publications++;
+        sink.publication(rec);
       }
     }
-    await Promise.all(deletes);
-    return out;
+    for (const { key, value } of this.#presence.getRange({ start: [SUB], end: [SUB, '\uffff'] })) {
+      const rec = fromLegacySubscription(value as SubscriptionRecord);
+      if (rec === null || rec.expiresAt <= now) drop.push(key);
+      else {
+        stats.subscriptions++;
+        sink.subscription(rec);
+      }
+    }
+    const regDrops: { key: string; live: BindingRecord[] }[] = [];
+    for (const { key, value } of this.#registered.getRange({})) {
+      const all = value as BindingRecord[];
+      const live = all.filter((b) => b.expiresAt > now);
+      stats.dropped += all.length - live.length;
+      if (live.length !== all.length) regDrops.push({ key: key as string, live });
+      if (live.length > 0) {
+        stats.registrations++;
+        sink.bindings(key as string, live);
+      }
+    }
+    stats.dropped += drop.length;
+    if (drop.length > 0) await this.#presence.batch(() => { for (const k of drop) void this.#presence.remove(k as never); });
+    if (regDrops.length > 0) {
+      await this.#registered.batch(() => {
+        for (const r of regDrops) void (r.live.length === 0 ? this.#registered.remove(r.key) : this.#registered.put(r.key, r.live));
+      });
+    }
+    return stats;
   }
 
   async close(): Promise<void> {

@@ -1,26 +1,31 @@
 // Non-INVITE client transactions for the NOTIFYs we send (RFC 3261 §17.1.2): over UDP the
 // request is retransmitted at T1, 2·T1, 4·T1 … capped at T2 (timer E); after a provisional
 // response every T2; with no final response by 64·T1 (timer F) the transaction times out and
-// its user sees 408. Responses are matched by the branch we generated.
-import { TimerWheel } from '../actors/timer-wheel.js';
+// its user sees 408. Responses are matched by the branch we generated (§17.1.3).
+import { TimerWheel, type Timed } from '../actors/timer-wheel.js';
 import { T1, T2, TIMER_F } from './timers.js';
-import type { Destination } from './server-transactions.js';
+import type { Destination } from '../transport/destination.js';
 
 export type Outcome = (status: number, retryAfter: number | null) => void;
 
-interface Pending {
-  request: Buffer;
-  dest: Destination;
-  interval: number;
-  nextAt: number;
-  deadline: number;
-  proceeding: boolean;
-  done: Outcome;
+class Pending implements Timed {
+  at = 0;
+  slot = -1;
+  idx = 0;
+  constructor(
+    readonly branch: string,
+    readonly request: Buffer,
+    readonly dest: Destination,
+    public interval: number,
+    readonly deadline: number,
+    readonly done: Outcome,
+    public proceeding = false,
+  ) {}
 }
 
 export class ClientTransactions {
   readonly #pending = new Map<string, Pending>();
-  readonly #wheel: TimerWheel<string>;
+  readonly #wheel: TimerWheel<Pending>;
   readonly #send: (buf: Buffer, dest: Destination) => void;
   readonly #t1: number;
   readonly #timerF: number;
@@ -32,7 +37,7 @@ export class ClientTransactions {
     this.#send = send;
     this.#t1 = t1;
     this.#timerF = t1 === T1 ? TIMER_F : 64 * t1;
-    this.#wheel = new TimerWheel<string>(Math.min(50, t1), now);
+    this.#wheel = new TimerWheel<Pending>(Math.min(50, t1), now);
   }
 
   get size(): number {
@@ -40,10 +45,10 @@ export class ClientTransactions {
   }
 
   start(branch: string, request: Buffer, dest: Destination, now: number, done: Outcome): void {
-    const p: Pending = { request, dest, interval: this.#t1, nextAt: now + this.#t1, deadline: now + this.#timerF, proceeding: false, done };
+    const p = new Pending(branch, request, dest, this.#t1, now + this.#timerF, done);
     this.#pending.set(branch, p);
     this.#send(request, dest);
-    this.#wheel.schedule(p.nextAt, branch);
+    this.#wheel.schedule(p, now + this.#t1);
   }
 
   /** A response arrived; returns false when it matches no transaction (stray or late). */
@@ -55,29 +60,24 @@ export class ClientTransactions {
       return true;
     }
     this.#pending.delete(branch);
+    this.#wheel.cancel(p);
     p.done(status, retryAfter);
     return true;
   }
 
   tick(now: number): void {
-    this.#wheel.advance(now, (branch) => {
-      const p = this.#pending.get(branch);
-      if (p === undefined) return;
+    this.#wheel.advance(now, (p) => {
+      if (this.#pending.get(p.branch) !== p) return;
       if (now >= p.deadline) {
-        this.#pending.delete(branch);
+        this.#pending.delete(p.branch);
         this.timeouts++;
         p.done(408, null);
-        return;
-      }
-      if (now < p.nextAt) {
-        this.#wheel.schedule(p.nextAt, branch);
         return;
       }
       this.retransmissions++;
       this.#send(p.request, p.dest);
       p.interval = p.proceeding ? T2 : Math.min(p.interval * 2, T2);
-      p.nextAt = Math.min(now + p.interval, p.deadline);
-      this.#wheel.schedule(p.nextAt, branch);
+      this.#wheel.schedule(p, Math.min(now + p.interval, p.deadline));
     });
   }
 

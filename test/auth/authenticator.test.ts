@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Authenticator } from '../../src/auth/authenticator.js';
+import { Authenticator, type AuthRequest } from '../../src/auth/authenticator.js';
 import { addUser, UsersFileError } from '../../src/auth/users-file.js';
-import type { SipRequest } from '../../src/codec/sip/types.js';
 import { authorization, parseChallenge } from '../hardening/helpers.js';
 
 const REALM = 'example.com';
@@ -19,10 +18,8 @@ function setup(): { dir: string; auth: Authenticator } {
   return { dir, auth: new Authenticator({ realm: REALM, usersPath: join(dir, 'users.json'), secret: SECRET, nonceTtlMs: 1000 }) };
 }
 
-function req(method: string, auth?: string): SipRequest {
-  const headers = [{ name: 'To', value: '<sip:alice@example.com>' }];
-  if (auth !== undefined) headers.push({ name: 'Authorization', value: auth });
-  return { kind: 'request', method, uri: 'sip:example.com', version: 'SIP/2.0', headers, body: new Uint8Array() } as unknown as SipRequest;
+function req(method: string, auth?: string): AuthRequest {
+  return { method, uri: 'sip:example.com', to: '<sip:alice@example.com>', from: undefined, credentials: auth === undefined ? [] : [auth] };
 }
 
 function challenge(a: Authenticator, now: number): ReturnType<typeof parseChallenge> {

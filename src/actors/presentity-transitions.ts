@@ -1,0 +1,230 @@
+// The presentity actor's transitions: (state, message) → (state, effects), written against the
+// batch's draft (presentity-state.ts) and free of I/O, clocks and randomness — the request
+// handlers put `now`, new ETags and tags into the messages. Unit-tested without a socket.
+//
+// RFC 3903 §6 (PUBLISH steps 3-7 that need state), RFC 6665 §4.2.1-4.2.2 and RFC 3856 §6
+// (subscription lifecycle), RFC 3857 (winfo watchers).
+import type { PidfDocument } from '../codec/pidf/types.js';
+import type { SubscriptionRecord } from '../store/records.js';
+import type { ReplyTo } from '../core/reply.js';
+import { line, refuse } from '../core/reply.js';
+import { SIP_ERR } from '../errors.js';
+import { Pub, type PresBatch, type PresentityState } from './presentity-state.js';
+import { CSEQ_BLOCK, FINAL_SENT, Sub, TRANSIENT, WITHHELD } from './subscription.js';
+
+import type { WatcherDecision } from '../policy/watcher-rules.js';
+
+export type { WatcherDecision };
+
+export type PresMsg =
+  | { t: 'publish'; rt: ReplyTo; now: number; ifMatch: string | null; etag: string; expires: number; doc: PidfDocument | null }
+  | { t: 'pubExpired'; pub: Pub; now: number }
+  | { t: 'subscribe'; rt: ReplyTo; rec: SubscriptionRecord; fetch: boolean; headers: string }
+  | { t: 'resubscribe'; rt: ReplyTo; now: number; tag: string; callId: string; remoteTag: string; event: string; eventId: string | null; cseq: number; expires: number; target: string | null; headers: string }
+  | { t: 'subExpired'; sub: Sub; now: number }
+  | { t: 'notified'; sub: Sub; status: number; retryAfter: number | null }
+  | { t: 'reserve'; sub: Sub }
+  | { t: 'decide'; sub: Sub; decision: WatcherDecision }
+  | { t: 'end'; sub: Sub; reason: string };
+
+export interface TransitionConfig {
+  /** What a NOTIFY timeout does to its subscription (Kamailio's timeout_rm_subs). */
+  notifyTimeout: 'end' | 'keep';
+}
+
+/** Two documents carry the same presence when their serialized elements are equal. */
+export function sameDocument(a: PidfDocument, b: PidfDocument): boolean {
+  if (a.entity !== b.entity || a.elements.length !== b.elements.length) return false;
+  for (let i = 0; i < a.elements.length; i++) if (a.elements[i]!.xml !== b.elements[i]!.xml) return false;
+  return true;
+}
+
+export function step(s: PresentityState, b: PresBatch, m: PresMsg, cfg: TransitionConfig): void {
+  switch (m.t) {
+    case 'publish':
+      return publish(s, b, m);
+    case 'pubExpired':
+      return pubExpired(s, b, m.pub, m.now);
+    case 'subscribe':
+      return subscribe(b, m);
+    case 'resubscribe':
+      return resubscribe(s, b, m);
+    case 'subExpired':
+      if (s.subs?.get(m.sub.tag) !== m.sub || m.sub.ending || m.sub.rec.expiresAt > m.now) return;
+      terminate(b, m.sub, 'timeout', 'timeout');
+      b.retry.push(m.sub);
+      return;
+    case 'notified':
+      return notified(b, m, cfg);
+    case 'reserve':
+      return reserve(b, m.sub);
+    case 'decide':
+      return decide(b, m.sub, m.decision);
+    case 'end':
+      if (s.subs?.get(m.sub.tag) === m.sub && !m.sub.ending) terminate(b, m.sub, m.reason, m.reason === 'rejected' ? 'rejected' : 'deactivated');
+      return;
+  }
+}
+
+// ---- PUBLISH (RFC 3903 §6) ------------------------------------------------------------------
+
+function publish(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'publish' }>): void {
+  const old = m.ifMatch === null ? undefined : s.pubs?.get(m.ifMatch);
+  // Step 3 (state part): an If-Match naming no live publication fails.
+  if (m.ifMatch !== null && (old === undefined || old.rec.expiresAt <= m.now)) {
+    b.reply(m.rt, refuse(SIP_ERR.CONDITIONAL_FAILED));
+    return;
+  }
+  const ok = { status: 200, headers: line('SIP-ETag', m.etag) + line('Expires', m.expires) };
+  if (m.expires === 0) {
+    // Removal (step 7): an initial PUBLISH with Expires 0 stores nothing.
+    if (old !== undefined) {
+      b.deletePub(m.ifMatch!);
+      b.ops.push({ t: 'delPub', aor: s.aor, id: old.rec.id });
+      b.pubTimers.push(old);
+      b.bumpVersion();
+    }
+    b.reply(m.rt, ok);
+    return;
+  }
+  const doc = m.doc ?? old!.rec.doc;
+  // A modify whose body equals the stored one (Linphone refreshes with the full body) is a
+  // refresh: same composed state, no NOTIFY.
+  const same = old !== undefined && (m.doc === null || sameDocument(old.rec.doc, doc));
+  const rec = { aor: s.aor, id: old?.rec.id ?? m.etag, etag: m.etag, expiresAt: m.now + m.expires * 1000, modified: same ? old!.rec.modified : m.now, doc };
+  let pub = old;
+  if (pub === undefined) pub = new Pub(rec);
+  else {
+    b.deletePub(m.ifMatch!);
+    b.setPubRec(pub, rec);
+  }
+  // Step 6: a new entity-tag on every success, never reused for this resource.
+  b.setPub(m.etag, pub);
+  b.ops.push({ t: 'putPub', rec });
+  b.pubTimers.push(pub);
+  if (!same) b.bumpVersion();
+  b.reply(m.rt, ok);
+}
+
+/** A publication's lifetime ran out (RFC 3903 §4). */
+function pubExpired(s: PresentityState, b: PresBatch, pub: Pub, now: number): void {
+  if (s.pubs?.get(pub.rec.etag) !== pub || pub.rec.expiresAt > now) return;
+  b.deletePub(pub.rec.etag);
+  b.ops.push({ t: 'delPub', aor: s.aor, id: pub.rec.id });
+  b.retry.push(pub);
+  b.bumpVersion();
+}
+
+// ---- SUBSCRIBE (RFC 6665 §4.2.1) ------------------------------------------------------------
+
+function subscribe(b: PresBatch, m: Extract<PresMsg, { t: 'subscribe' }>): void {
+  const sub = new Sub(m.rec, m.fetch ? TRANSIENT : 0);
+  b.addSub(sub);
+  b.reply(m.rt, { status: 200, toTag: m.rec.tag, headers: m.headers });
+  if (m.rec.event === 'presence') {
+    b.setWinfoEvent(sub, 'subscribe');
+    b.winfo = true;
+  }
+  if (m.fetch) {
+    // A fetch (RFC 6665 §4.4.3): one NOTIFY with the state, then it ends; nothing is stored.
+    b.end(sub, 'timeout', m.rec.state === 'pending' ? WITHHELD : 0);
+    return;
+  }
+  b.ops.push({ t: 'putSub', rec: m.rec });
+  b.timers.push(sub);
+  b.notify.push(sub);
+}
+
+function resubscribe(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'resubscribe' }>): void {
+  const sub = s.subs?.get(m.tag);
+  if (sub === undefined || sub.ending || !sub.matches(m.callId, m.remoteTag, m.event, m.eventId)) {
+    b.reply(m.rt, refuse(SIP_ERR.NO_SUBSCRIPTION));
+    return;
+  }
+  // RFC 3261 §12.2.2: a lower or equal remote CSeq in a dialog is out of order.
+  if (m.cseq <= sub.rec.remoteCseq) {
+    b.reply(m.rt, refuse(SIP_ERR.SUBSCRIBE_CSEQ));
+    return;
+  }
+  const rec = { ...sub.rec, remoteCseq: m.cseq, expiresAt: m.now + m.expires * 1000 };
+  // Target refresh (RFC 6665 §4.1.2.4 / RFC 3261 §12.2.2).
+  if (m.target !== null) rec.target = m.target;
+  b.setRec(sub, rec);
+  b.reply(m.rt, { status: 200, headers: m.headers });
+  if (m.expires === 0) {
+    // Unsubscribe (§4.2.1.4): the final NOTIFY follows; the record goes now.
+    terminate(b, sub, 'timeout', 'timeout');
+    return;
+  }
+  b.ops.push({ t: 'putSub', rec });
+  b.timers.push(sub);
+  b.notify.push(sub);
+}
+
+/**
+ * Ends a dialog: its final NOTIFY (`terminated;reason=…`) is sent at commit, without state when
+ * the watcher never saw any (pending) or is refused (RFC 6665 §4.2.2, RFC 3857 §3.2.4).
+ */
+function terminate(b: PresBatch, sub: Sub, reason: string, winfo: NonNullable<Sub['winfo']>): void {
+  if ((sub.flags & TRANSIENT) === 0) b.ops.push({ t: 'delSub', tag: sub.tag });
+  const withheld = sub.rec.state === 'pending' || reason === 'rejected';
+  b.end(sub, reason, withheld ? WITHHELD : 0);
+  if (sub.rec.event === 'presence') {
+    b.setWinfoEvent(sub, winfo);
+    b.winfo = true;
+  }
+}
+
+// ---- NOTIFY outcomes and CSeq reservations ---------------------------------------------------
+
+/** The NOTIFY transaction ended (RFC 6665 §4.2.2; 408 policy as Kamailio's timeout_rm_subs). */
+function notified(b: PresBatch, m: Extract<PresMsg, { t: 'notified' }>, cfg: TransitionConfig): void {
+  const { sub, status } = m;
+  b.outcomes.push(sub);
+  if (sub.ending) {
+    // The final NOTIFY got its answer: the dialog is over (a non-final one: the final follows).
+    if ((sub.flags & FINAL_SENT) !== 0) {
+      b.removeSub(sub);
+      if (sub.rec.event === 'presence') b.winfo = true;
+    }
+    return;
+  }
+  let end = false;
+  if (status === 408) end = cfg.notifyTimeout === 'end';
+  else if (status === 481 || status === 404 || status === 410) end = true;
+  else if (status >= 300) end = m.retryAfter === null;
+  if (!end) return;
+  b.ops.push({ t: 'delSub', tag: sub.tag });
+  b.removeSub(sub);
+  if (sub.rec.event === 'presence') {
+    b.setWinfoEvent(sub, status === 408 ? 'timeout' : 'giveup');
+    b.winfo = true;
+  }
+}
+
+/** Moves the dialog's persisted CSeq high-water mark up one block before NOTIFYs pass it. */
+function reserve(b: PresBatch, sub: Sub): void {
+  b.reserved.push(sub);
+  if (sub.ending || (sub.flags & TRANSIENT) !== 0) return;
+  const rec = { ...sub.rec, cseqReserved: Math.max(sub.rec.cseqReserved, sub.cseq) + CSEQ_BLOCK };
+  b.setRec(sub, rec);
+  b.ops.push({ t: 'putSub', rec });
+}
+
+// ---- watcher rules changed (RFC 3857 §3.2.2, RFC 5025) ---------------------------------------
+
+function decide(b: PresBatch, sub: Sub, d: WatcherDecision): void {
+  if (sub.ending || sub.rec.event !== 'presence' || d === 'confirm') return;
+  if (d === 'block') {
+    terminate(b, sub, 'rejected', 'rejected');
+    return;
+  }
+  const polite = d === 'polite-block';
+  if (sub.rec.state === 'active' && sub.rec.polite === polite) return;
+  if (sub.rec.state === 'pending') b.setWinfoEvent(sub, 'approved');
+  const rec: SubscriptionRecord = { ...sub.rec, state: 'active', polite };
+  b.setRec(sub, rec);
+  b.ops.push({ t: 'putSub', rec });
+  b.notify.push(sub);
+  b.winfo = true;
+}
