@@ -22,9 +22,7 @@ test('pidf fixtures: each document is accepted or refused as index.json expects'
     await t.test(doc.file, () => {
       const body = readFixture('pidf', doc.file);
       assert.equal(createHash('sha256').update(body).digest('hex'), doc.sha256, 'fixture bytes changed');
-      const started = performance.now();
       const r = parsePidf(body);
-      const elapsed = performance.now() - started;
       switch (doc.expect) {
         case 'accept':
           assert.ok(r.ok, r.ok ? '' : r.reason);
@@ -59,11 +57,9 @@ test('pidf fixtures: each document is accepted or refused as index.json expects'
         default:
           assert.fail(`unknown expectation '${doc.expect}'`);
       }
-      if (doc.kind === 'security') {
-        assert.equal(r.ok, false);
-        // Loose bound: the strict < 10 ms figure is measured in bench/codec/pidf-parse.bench.ts.
-        assert.ok(elapsed < 50, `${doc.file} took ${elapsed.toFixed(1)} ms`);
-      }
+      // How fast hostile documents are refused is a benchmark (bench/codec/pidf-parse.bench.ts),
+      // not a test: a busy machine must not fail the suite.
+      if (doc.kind === 'security') assert.equal(r.ok, false);
     });
   }
 });
