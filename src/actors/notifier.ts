@@ -17,7 +17,7 @@ import type { ClientTransactions } from '../transaction/client-transactions.js';
 import type { Destination } from '../transport/destination.js';
 import type { Logger } from '../log.js';
 import type { NotifySink, PresentityActor } from './presentity-actor.js';
-import { WITHHELD, type Sub } from './subscription.js';
+import { WITHHELD, toSec, type Sub } from './subscription.js';
 
 const PIDF_TYPE = 'application/pidf+xml';
 /** Hard cap on dialogs waiting for a NOTIFY slot. */
@@ -44,8 +44,7 @@ interface Job {
 }
 
 /** Where a NOTIFY goes: the first route, else the remote target, else the SUBSCRIBE's source. */
-export function notifyDestination(sub: Sub): Destination {
-  const r = sub.rec;
+export function notifyDestination(r: Sub): Destination {
   const first = r.routes[0];
   let target = r.target;
   if (first !== undefined) {
@@ -116,8 +115,9 @@ export class Notifier implements NotifySink {
 
   /** Wakes held dialogs whose interval ended; called from the server's tick. */
   tick(now: number): void {
+    const sec = toSec(now);
     for (const [sub, owner] of this.#held) {
-      if (sub.holdUntil > now) continue;
+      if (sub.holdUntil > sec) continue;
       this.#held.delete(sub);
       owner.released(sub);
     }
@@ -159,7 +159,7 @@ export class Notifier implements NotifySink {
 
   #sendOne(job: Job, now: number, bodies: Map<PresentityActor, { version: number; entity: string; body: Buffer }>): void {
     const { sub, owner } = job;
-    const r = sub.rec;
+    const r = sub;
     const dest = notifyDestination(sub);
     const host = this.#local.localAddress(dest.family, dest.address);
     const local = `${dest.family === 6 ? `[${host}]` : host}:${this.#local.port}`;
@@ -169,7 +169,7 @@ export class Notifier implements NotifySink {
       // RFC 3858 §4: version 0 in the first NOTIFY, +1 per NOTIFY (CSeqs start at 1).
       type = WATCHERINFO_CONTENT_TYPE;
       body = Buffer.from(watcherInfoBody(owner, r.entity, sub.cseq - 1, now), 'utf8');
-    } else if (r.state !== 'pending' && (sub.flags & WITHHELD) === 0) {
+    } else if (!r.pending && (sub.flags & WITHHELD) === 0) {
       if (r.polite) body = Buffer.from(closedPidf(r.entity), 'utf8');
       else {
         const version = owner.state.version;

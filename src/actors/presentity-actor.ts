@@ -6,8 +6,7 @@
 import { Actor, type Runtime } from './runtime.js';
 import { PresBatch, PresentityState, type Pub } from './presentity-state.js';
 import { step, type PresMsg, type TransitionConfig } from './presentity-transitions.js';
-import { DIRTY, FINAL_SENT, GONE, HELD, IN_FLIGHT, RESERVING, TRANSIENT, type Sub } from './subscription.js';
-import { CSEQ_BLOCK } from './subscription.js';
+import { CSEQ_BLOCK, DIRTY, FINAL_SENT, GONE, HELD, IN_FLIGHT, RESERVING, TRANSIENT, toSec, type Sub } from './subscription.js';
 import type { TimerWheel, Timed } from './timer-wheel.js';
 import { refuse } from '../core/reply.js';
 import { SIP_ERR } from '../errors.js';
@@ -24,8 +23,8 @@ export interface NotifySink {
 export interface PresenceEnv extends TransitionConfig {
   runtime: Runtime;
   wheel: TimerWheel<Timed>;
-  /** Our tag → owner, for in-dialog requests and NOTIFY outcomes. */
-  directory: Map<string, PresentityActor>;
+  /** Our tag → dialog, for in-dialog requests (every presentity's dialogs). */
+  directory: Map<string, Sub>;
   notifier: NotifySink;
   /** Shortest time between two state NOTIFYs of a dialog, ms (0 = none). */
   notifyMinIntervalMs: number;
@@ -44,7 +43,7 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
 
   constructor(aor: string, env: PresenceEnv) {
     super(env.runtime);
-    this.state = new PresentityState(aor);
+    this.state = new PresentityState(aor, env.directory);
     this.#env = env;
   }
 
@@ -75,21 +74,16 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
     for (const sub of b.gone) {
       sub.flags |= GONE;
       env.wheel.cancel(sub);
-      if (env.directory.get(sub.tag) === this) env.directory.delete(sub.tag);
     }
-    for (const sub of b.timers) {
-      env.directory.set(sub.tag, this);
-      env.wheel.schedule(sub, sub.rec.expiresAt);
-    }
+    for (const sub of b.timers) env.wheel.schedule(sub, sub.expiresAt);
     for (const sub of b.outcomes) sub.flags &= ~IN_FLIGHT;
     for (const sub of b.reserved) sub.flags &= ~RESERVING;
     for (const sub of b.notify) {
       if (sub.ending) env.wheel.cancel(sub);
-      else if ((sub.flags & TRANSIENT) !== 0) env.directory.set(sub.tag, this);
       this.want(sub, true);
     }
-    if (b.changed && this.state.subs !== null) {
-      for (const sub of this.state.subs.values()) if (sub.rec.event === 'presence') this.want(sub, false);
+    if (b.changed) {
+      for (let sub = this.state.head; sub !== null; sub = sub.next) if (sub.event === 'presence') this.want(sub, false);
     }
     // Outcomes and reservations: a change that waited behind them goes now.
     for (const sub of b.outcomes) if ((sub.flags & DIRTY) !== 0) this.want(sub, sub.ending);
@@ -108,7 +102,7 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
     const later = Date.now() + RETRY_MS;
     for (const sub of [...b.outcomes, ...b.reserved]) {
       sub.flags = (sub.flags & ~(IN_FLIGHT | RESERVING)) | DIRTY;
-      sub.holdUntil = later;
+      sub.holdUntil = toSec(later);
       if ((sub.flags & HELD) === 0) {
         sub.flags |= HELD;
         this.#env.notifier.hold(sub, this);
@@ -136,7 +130,7 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
       return;
     }
     const now = Date.now();
-    if (!urgent && !sub.ending && sub.holdUntil > now) {
+    if (!urgent && !sub.ending && sub.holdUntil > toSec(now)) {
       sub.flags = f | DIRTY;
       if ((f & HELD) === 0) {
         sub.flags |= HELD;
@@ -145,13 +139,13 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
       return;
     }
     const stored = !sub.ending && (f & TRANSIENT) === 0;
-    if (stored && sub.cseq + 1 > sub.rec.cseqReserved) {
+    if (stored && sub.cseq + 1 > sub.cseqReserved) {
       // No CSeq may leave that a restart could hand out again: wait for the reservation.
       sub.flags = f | DIRTY | RESERVING;
       this.tell({ t: 'reserve', sub });
       return;
     }
-    if (stored && sub.cseq + 1 > sub.rec.cseqReserved - CSEQ_BLOCK / 2) {
+    if (stored && sub.cseq + 1 > sub.cseqReserved - CSEQ_BLOCK / 2) {
       // Reserve ahead, so that the next NOTIFYs never wait for the disk.
       sub.flags |= RESERVING;
       this.tell({ t: 'reserve', sub });
@@ -159,7 +153,7 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
     sub.cseq++;
     sub.flags = (sub.flags | IN_FLIGHT) & ~(DIRTY | HELD);
     if (sub.ending) sub.flags |= FINAL_SENT;
-    if (this.#env.notifyMinIntervalMs > 0) sub.holdUntil = now + this.#env.notifyMinIntervalMs;
+    if (this.#env.notifyMinIntervalMs > 0) sub.holdUntil = toSec(now + this.#env.notifyMinIntervalMs);
     this.#env.notifier.send(sub, this);
   }
 
@@ -170,8 +164,7 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
   }
 
   #winfoChanged(): void {
-    const subs = this.state.subs;
-    if (subs !== null) for (const sub of subs.values()) if (sub.rec.event === 'presence.winfo') this.want(sub, true);
+    for (let sub = this.state.head; sub !== null; sub = sub.next) if (sub.event === 'presence.winfo') this.want(sub, true);
     this.#env.watchersChanged?.(this);
   }
 
@@ -188,7 +181,6 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
 
   /** The presence watchers, for winfo documents and operators (live and ending). */
   *watchers(): Iterable<Sub> {
-    const subs = this.state.subs;
-    if (subs !== null) for (const sub of subs.values()) if (sub.rec.event === 'presence') yield sub;
+    for (let sub = this.state.head; sub !== null; sub = sub.next) if (sub.event === 'presence') yield sub;
   }
 }

@@ -4,16 +4,15 @@
 // The batch is the draft: every change to the state goes through one of its methods, which
 // applies it (so the next message of the batch sees it) and records how to undo it. A failed
 // commit undoes the log in reverse and the state is exactly the committed one again.
-import type { PublicationRecord, StoreOp, SubscriptionRecord } from '../store/records.js';
+import type { PublicationRecord, StoreOp } from '../store/records.js';
 import type { Batch } from './runtime.js';
 import type { ReplyTo, ResponseSpec } from '../core/reply.js';
 import type { Timed } from './timer-wheel.js';
-import type { Sub } from './subscription.js';
+import type { Sub, SubPatch } from './subscription.js';
 
 /** One live publication; the object (and its expiry timer) lives across refreshes. */
 export class Pub implements Timed {
   rec: PublicationRecord;
-  at = 0;
   slot = -1;
   idx = 0;
   constructor(rec: PublicationRecord) {
@@ -23,19 +22,52 @@ export class Pub implements Timed {
 
 export class PresentityState {
   readonly aor: string;
+  /** Our tag → dialog, for every presentity (shared: in-dialog requests find their owner here). */
+  readonly directory: Map<string, Sub>;
   /** Live publications by their current ETag; null while there are none (memory). */
   pubs: Map<string, Pub> | null = null;
-  /** Watcher dialogs (presence and presence.winfo) by our tag; null while there are none. */
-  subs: Map<string, Sub> | null = null;
+  /** The watcher dialogs (presence and presence.winfo), chained through Sub.next/prev. */
+  head: Sub | null = null;
+  count = 0;
   /** Bumped on every change of the composed state: NOTIFY bodies are shared per version. */
   version = 0;
 
-  constructor(aor: string) {
+  constructor(aor: string, directory: Map<string, Sub>) {
     this.aor = aor;
+    this.directory = directory;
   }
 
   get empty(): boolean {
-    return (this.pubs === null || this.pubs.size === 0) && (this.subs === null || this.subs.size === 0);
+    return (this.pubs === null || this.pubs.size === 0) && this.head === null;
+  }
+
+  /** This presentity's dialog with our tag `tag`. */
+  sub(tag: string): Sub | undefined {
+    const s = this.directory.get(tag);
+    return s !== undefined && s.aor === this.aor ? s : undefined;
+  }
+
+  *subs(): IterableIterator<Sub> {
+    for (let s = this.head; s !== null; s = s.next) yield s;
+  }
+
+  /** Chains `sub` in (front) or out; the directory follows. */
+  link(sub: Sub): void {
+    sub.prev = null;
+    sub.next = this.head;
+    if (this.head !== null) this.head.prev = sub;
+    this.head = sub;
+    this.count++;
+    this.directory.set(sub.tag, sub);
+  }
+
+  unlink(sub: Sub): void {
+    if (sub.prev !== null) sub.prev.next = sub.next;
+    else this.head = sub.next;
+    if (sub.next !== null) sub.next.prev = sub.prev;
+    sub.next = sub.prev = null;
+    this.count--;
+    if (this.directory.get(sub.tag) === sub) this.directory.delete(sub.tag);
   }
 }
 
@@ -51,7 +83,7 @@ export class PresBatch implements Batch {
   readonly notify: Sub[] = [];
   /** Dialogs whose expiry moved or began: (re)schedule. */
   readonly timers: Sub[] = [];
-  /** Dialogs that left the presentity: forget (directory, timer). */
+  /** Dialogs that left the presentity: forget their timer. */
   readonly gone: Sub[] = [];
   /** NOTIFY outcomes processed: clear their in-flight mark (commit or not). */
   readonly outcomes: Sub[] = [];
@@ -109,23 +141,25 @@ export class PresBatch implements Batch {
   }
 
   addSub(sub: Sub): void {
-    const map = (this.#state.subs ??= new Map());
-    map.set(sub.tag, sub);
-    this.#undo.push(() => map.delete(sub.tag));
+    const s = this.#state;
+    s.link(sub);
+    this.#undo.push(() => s.unlink(sub));
   }
 
   removeSub(sub: Sub): void {
-    const map = this.#state.subs;
-    if (map === null || map.get(sub.tag) !== sub) return;
-    map.delete(sub.tag);
+    const s = this.#state;
+    if (s.sub(sub.tag) !== sub) return;
+    s.unlink(sub);
     this.gone.push(sub);
-    this.#undo.push(() => map.set(sub.tag, sub));
+    this.#undo.push(() => s.link(sub));
   }
 
-  setRec(sub: Sub, rec: SubscriptionRecord): void {
-    const before = sub.rec;
-    sub.rec = rec;
-    this.#undo.push(() => (sub.rec = before));
+  /** Changes durable fields of a dialog. */
+  update(sub: Sub, patch: SubPatch): void {
+    const before: SubPatch = {};
+    for (const k of Object.keys(patch) as (keyof SubPatch)[]) (before as Record<string, unknown>)[k] = sub[k];
+    Object.assign(sub, patch);
+    this.#undo.push(() => Object.assign(sub, before));
   }
 
   /** Marks the dialog as ending with `reason`; its final NOTIFY goes at commit. */
@@ -141,7 +175,7 @@ export class PresBatch implements Batch {
     });
   }
 
-  setWinfoEvent(sub: Sub, event: Sub['winfo']): void {
+  setWinfoEvent(sub: Sub, event: number): void {
     const before = sub.winfo;
     sub.winfo = event;
     this.#undo.push(() => (sub.winfo = before));

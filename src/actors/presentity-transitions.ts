@@ -10,7 +10,7 @@ import type { ReplyTo } from '../core/reply.js';
 import { line, refuse } from '../core/reply.js';
 import { SIP_ERR } from '../errors.js';
 import { Pub, type PresBatch, type PresentityState } from './presentity-state.js';
-import { CSEQ_BLOCK, FINAL_SENT, Sub, TRANSIENT, WITHHELD } from './subscription.js';
+import { CSEQ_BLOCK, FINAL_SENT, Sub, TRANSIENT, WINFO_EVENTS, WITHHELD, toSec, type WinfoEvent } from './subscription.js';
 
 import type { WatcherDecision } from '../policy/watcher-rules.js';
 
@@ -46,11 +46,11 @@ export function step(s: PresentityState, b: PresBatch, m: PresMsg, cfg: Transiti
     case 'pubExpired':
       return pubExpired(s, b, m.pub, m.now);
     case 'subscribe':
-      return subscribe(b, m);
+      return subscribe(s, b, m);
     case 'resubscribe':
       return resubscribe(s, b, m);
     case 'subExpired':
-      if (s.subs?.get(m.sub.tag) !== m.sub || m.sub.ending || m.sub.rec.expiresAt > m.now) return;
+      if (s.sub(m.sub.tag) !== m.sub || m.sub.ending || m.sub.expiresAt > m.now) return;
       terminate(b, m.sub, 'timeout', 'timeout');
       b.retry.push(m.sub);
       return;
@@ -61,7 +61,7 @@ export function step(s: PresentityState, b: PresBatch, m: PresMsg, cfg: Transiti
     case 'decide':
       return decide(b, m.sub, m.decision);
     case 'end':
-      if (s.subs?.get(m.sub.tag) === m.sub && !m.sub.ending) terminate(b, m.sub, m.reason, m.reason === 'rejected' ? 'rejected' : 'deactivated');
+      if (s.sub(m.sub.tag) === m.sub && !m.sub.ending) terminate(b, m.sub, m.reason, m.reason === 'rejected' ? 'rejected' : 'deactivated');
       return;
   }
 }
@@ -117,12 +117,13 @@ function pubExpired(s: PresentityState, b: PresBatch, pub: Pub, now: number): vo
 
 // ---- SUBSCRIBE (RFC 6665 §4.2.1) ------------------------------------------------------------
 
-function subscribe(b: PresBatch, m: Extract<PresMsg, { t: 'subscribe' }>): void {
-  const sub = new Sub(m.rec, m.fetch ? TRANSIENT : 0);
+function subscribe(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'subscribe' }>): void {
+  // The presentity's own aor string is shared by all its dialogs.
+  const sub = new Sub(m.rec, m.fetch ? TRANSIENT : 0, 0, s.aor);
   b.addSub(sub);
   b.reply(m.rt, { status: 200, toTag: m.rec.tag, headers: m.headers });
   if (m.rec.event === 'presence') {
-    b.setWinfoEvent(sub, 'subscribe');
+    b.setWinfoEvent(sub, winfoEvent('subscribe'));
     b.winfo = true;
   }
   if (m.fetch) {
@@ -136,41 +137,43 @@ function subscribe(b: PresBatch, m: Extract<PresMsg, { t: 'subscribe' }>): void 
 }
 
 function resubscribe(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'resubscribe' }>): void {
-  const sub = s.subs?.get(m.tag);
+  const sub = s.sub(m.tag);
   if (sub === undefined || sub.ending || !sub.matches(m.callId, m.remoteTag, m.event, m.eventId)) {
     b.reply(m.rt, refuse(SIP_ERR.NO_SUBSCRIPTION));
     return;
   }
   // RFC 3261 §12.2.2: a lower or equal remote CSeq in a dialog is out of order.
-  if (m.cseq <= sub.rec.remoteCseq) {
+  if (m.cseq <= sub.remoteCseq) {
     b.reply(m.rt, refuse(SIP_ERR.SUBSCRIBE_CSEQ));
     return;
   }
-  const rec = { ...sub.rec, remoteCseq: m.cseq, expiresAt: m.now + m.expires * 1000 };
   // Target refresh (RFC 6665 §4.1.2.4 / RFC 3261 §12.2.2).
-  if (m.target !== null) rec.target = m.target;
-  b.setRec(sub, rec);
+  b.update(sub, { remoteCseq: m.cseq, expires: toSec(m.now + m.expires * 1000), target: m.target ?? sub.target });
   b.reply(m.rt, { status: 200, headers: m.headers });
   if (m.expires === 0) {
     // Unsubscribe (§4.2.1.4): the final NOTIFY follows; the record goes now.
     terminate(b, sub, 'timeout', 'timeout');
     return;
   }
-  b.ops.push({ t: 'putSub', rec });
+  b.ops.push({ t: 'putSub', rec: sub.record() });
   b.timers.push(sub);
   b.notify.push(sub);
+}
+
+function winfoEvent(e: WinfoEvent): number {
+  return WINFO_EVENTS.indexOf(e);
 }
 
 /**
  * Ends a dialog: its final NOTIFY (`terminated;reason=…`) is sent at commit, without state when
  * the watcher never saw any (pending) or is refused (RFC 6665 §4.2.2, RFC 3857 §3.2.4).
  */
-function terminate(b: PresBatch, sub: Sub, reason: string, winfo: NonNullable<Sub['winfo']>): void {
+function terminate(b: PresBatch, sub: Sub, reason: string, winfo: WinfoEvent): void {
   if ((sub.flags & TRANSIENT) === 0) b.ops.push({ t: 'delSub', tag: sub.tag });
-  const withheld = sub.rec.state === 'pending' || reason === 'rejected';
+  const withheld = sub.pending || reason === 'rejected';
   b.end(sub, reason, withheld ? WITHHELD : 0);
-  if (sub.rec.event === 'presence') {
-    b.setWinfoEvent(sub, winfo);
+  if (sub.event === 'presence') {
+    b.setWinfoEvent(sub, winfoEvent(winfo));
     b.winfo = true;
   }
 }
@@ -185,7 +188,7 @@ function notified(b: PresBatch, m: Extract<PresMsg, { t: 'notified' }>, cfg: Tra
     // The final NOTIFY got its answer: the dialog is over (a non-final one: the final follows).
     if ((sub.flags & FINAL_SENT) !== 0) {
       b.removeSub(sub);
-      if (sub.rec.event === 'presence') b.winfo = true;
+      if (sub.event === 'presence') b.winfo = true;
     }
     return;
   }
@@ -196,8 +199,8 @@ function notified(b: PresBatch, m: Extract<PresMsg, { t: 'notified' }>, cfg: Tra
   if (!end) return;
   b.ops.push({ t: 'delSub', tag: sub.tag });
   b.removeSub(sub);
-  if (sub.rec.event === 'presence') {
-    b.setWinfoEvent(sub, status === 408 ? 'timeout' : 'giveup');
+  if (sub.event === 'presence') {
+    b.setWinfoEvent(sub, winfoEvent(status === 408 ? 'timeout' : 'giveup'));
     b.winfo = true;
   }
 }
@@ -206,25 +209,23 @@ function notified(b: PresBatch, m: Extract<PresMsg, { t: 'notified' }>, cfg: Tra
 function reserve(b: PresBatch, sub: Sub): void {
   b.reserved.push(sub);
   if (sub.ending || (sub.flags & TRANSIENT) !== 0) return;
-  const rec = { ...sub.rec, cseqReserved: Math.max(sub.rec.cseqReserved, sub.cseq) + CSEQ_BLOCK };
-  b.setRec(sub, rec);
-  b.ops.push({ t: 'putSub', rec });
+  b.update(sub, { cseqReserved: Math.max(sub.cseqReserved, sub.cseq) + CSEQ_BLOCK });
+  b.ops.push({ t: 'putSub', rec: sub.record() });
 }
 
 // ---- watcher rules changed (RFC 3857 §3.2.2, RFC 5025) ---------------------------------------
 
 function decide(b: PresBatch, sub: Sub, d: WatcherDecision): void {
-  if (sub.ending || sub.rec.event !== 'presence' || d === 'confirm') return;
+  if (sub.ending || sub.event !== 'presence' || d === 'confirm') return;
   if (d === 'block') {
     terminate(b, sub, 'rejected', 'rejected');
     return;
   }
   const polite = d === 'polite-block';
-  if (sub.rec.state === 'active' && sub.rec.polite === polite) return;
-  if (sub.rec.state === 'pending') b.setWinfoEvent(sub, 'approved');
-  const rec: SubscriptionRecord = { ...sub.rec, state: 'active', polite };
-  b.setRec(sub, rec);
-  b.ops.push({ t: 'putSub', rec });
+  if (!sub.pending && sub.polite === polite) return;
+  if (sub.pending) b.setWinfoEvent(sub, winfoEvent('approved'));
+  b.update(sub, { pending: false, polite });
+  b.ops.push({ t: 'putSub', rec: sub.record() });
   b.notify.push(sub);
   b.winfo = true;
 }

@@ -80,7 +80,6 @@ export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed 
   readonly aor: string;
   /** The committed bindings (an immutable array, replaced on every change). */
   bindings: readonly BindingRecord[] = NONE;
-  at = 0;
   slot = -1;
   idx = 0;
   readonly #wheel: TimerWheel<Timed>;

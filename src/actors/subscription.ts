@@ -1,10 +1,12 @@
-// A watcher dialog as its presentity actor holds it. `rec` is the durable part (replaced, never
-// edited, when it changes: the batch's undo log puts the old one back on a failed commit); the
-// rest is NOTIFY bookkeeping that only the owning actor touches, after its commits.
+// A watcher dialog as its presentity actor holds it: the durable part (what the store keeps,
+// changed only through the batch's draft so a failed commit can undo it) and the NOTIFY
+// bookkeeping that only the owning actor touches after its commits.
 //
-// Memory matters (a million watchers per process): one object with a flags word instead of a
-// handful of booleans, the wheel's timer fields carried by the object itself (no entry object),
-// and strings shared with the presentity wherever they repeat.
+// Memory matters (a million watchers per process), so this is one flat object: no separate
+// record object, times as small integers (seconds since TIME_BASE: a 31-bit Smi, where ms since
+// 1970 would be a 16-byte heap number), booleans and small enums packed into two words, the
+// presentity's dialogs chained through the objects themselves (no Map per presentity), the
+// expiry wheel's fields on the object (no entry object), and repeated strings shared.
 import type { SubscriptionRecord } from '../store/records.js';
 import type { Timed } from './timer-wheel.js';
 
@@ -21,50 +23,120 @@ export const GONE = 128; // removed from its presentity: nothing more is sent
 /** CSeqs reserved per persisted write: after a restart NOTIFY CSeqs resume above them. */
 export const CSEQ_BLOCK = 100;
 
-/** RFC 3858 §5 events a winfo subscriber sees for a watcher. */
-export type WinfoEvent = 'subscribe' | 'approved' | 'rejected' | 'timeout' | 'deactivated' | 'noresource' | 'giveup';
+/** Seconds are counted from here (2025-01-01T00:00:00Z) so that they stay small integers. */
+export const TIME_BASE = Date.UTC(2025, 0, 1);
+/** ms since 1970 → seconds since TIME_BASE, rounded up (an expiry never comes early). */
+export const toSec = (ms: number): number => Math.ceil((ms - TIME_BASE) / 1000);
+export const toMs = (sec: number): number => TIME_BASE + sec * 1000;
+
+/** RFC 3858 §5 events a winfo subscriber sees for a watcher (0 = none yet). */
+export const WINFO_EVENTS = ['', 'subscribe', 'approved', 'rejected', 'timeout', 'deactivated', 'noresource', 'giveup'] as const;
+export type WinfoEvent = Exclude<(typeof WINFO_EVENTS)[number], ''>;
+
+/** The durable fields a transition may change (the draft's update() records their old values). */
+export interface SubPatch {
+  expires?: number;
+  remoteCseq?: number;
+  cseqReserved?: number;
+  target?: string;
+  pending?: boolean;
+  polite?: boolean;
+}
 
 export class Sub implements Timed {
-  rec: SubscriptionRecord;
+  // ---- durable (the store's SubscriptionRecord) ----
+  readonly tag: string; // our To-tag: unique per subscription, hence its key
+  readonly aor: string; // the presentity (shared with its actor)
+  readonly event: string; // 'presence' | 'presence.winfo'
+  readonly eventId: string | null;
+  readonly callId: string;
+  readonly remoteTag: string;
+  readonly localUri: string;
+  readonly remoteUri: string;
+  readonly watcherAor: string;
+  readonly entity: string;
+  target: string;
+  readonly routes: string[];
+  readonly source: string;
+  /** Expiry, seconds since TIME_BASE. */
+  expires: number;
+  remoteCseq: number;
+  cseqReserved: number;
+  pending: boolean;
+  polite: boolean;
+  // ---- NOTIFY bookkeeping (volatile) ----
   /** Last NOTIFY CSeq used (RFC 3261 §12.2.1.1: strictly increasing within the dialog). */
   cseq: number;
   flags: number;
   /** Set once the subscription is ending: the Subscription-State reason of its last NOTIFY. */
   reason: string | null = null;
-  /** Earliest time (ms) the next state NOTIFY may leave (--notify-min-interval). */
+  /** Earliest second (since TIME_BASE) the next state NOTIFY may leave (--notify-min-interval). */
   holdUntil = 0;
-  winfo: WinfoEvent | null = null;
-  // Timed (the expiry wheel)
-  at = 0;
+  /** Index into WINFO_EVENTS of the watcher's last state change. */
+  winfo = 0;
+  // ---- the presentity's chain of dialogs, and the expiry wheel ----
+  next: Sub | null = null;
+  prev: Sub | null = null;
   slot = -1;
   idx = 0;
 
   /** `cseq`: 0 for a new dialog; a restored one resumes at its reservation (DLG-03), above
    * every CSeq that may have been used before the restart. */
-  constructor(rec: SubscriptionRecord, flags = 0, cseq = 0) {
-    this.rec = rec;
+  constructor(r: SubscriptionRecord, flags = 0, cseq = 0, aor = r.aor) {
+    this.tag = r.tag;
+    this.aor = aor;
+    this.event = r.event;
+    this.eventId = r.eventId;
+    this.callId = r.callId;
+    this.remoteTag = r.remoteTag;
+    this.localUri = r.localUri;
+    this.remoteUri = r.remoteUri;
+    this.watcherAor = r.watcherAor;
+    this.entity = r.entity;
+    this.target = r.target;
+    this.routes = r.routes;
+    this.source = r.source;
+    this.expires = toSec(r.expiresAt);
+    this.remoteCseq = r.remoteCseq;
+    this.cseqReserved = r.cseqReserved;
+    this.pending = r.state === 'pending';
+    this.polite = r.polite;
     this.cseq = cseq;
     this.flags = flags;
   }
 
-  get tag(): string {
-    return this.rec.tag;
+  get expiresAt(): number {
+    return toMs(this.expires);
   }
 
   get ending(): boolean {
     return this.reason !== null;
   }
 
+  get state(): 'active' | 'pending' {
+    return this.pending ? 'pending' : 'active';
+  }
+
+  /** What the store keeps of the dialog. */
+  record(): SubscriptionRecord {
+    return {
+      tag: this.tag, aor: this.aor, event: this.event, eventId: this.eventId, callId: this.callId, remoteTag: this.remoteTag,
+      localUri: this.localUri, remoteUri: this.remoteUri, watcherAor: this.watcherAor, entity: this.entity, target: this.target,
+      routes: this.routes, expiresAt: this.expiresAt, remoteCseq: this.remoteCseq, cseqReserved: this.cseqReserved,
+      state: this.state, polite: this.polite, source: this.source,
+    };
+  }
+
   /** The Subscription-State value of a NOTIFY sent now (RFC 6665 §4.1.3). */
-  stateHeader(now: number): string {
+  stateHeader(nowMs: number): string {
     if (this.reason !== null) return `terminated;reason=${this.reason}`;
-    const left = Math.max(0, Math.round((this.rec.expiresAt - now) / 1000));
-    return `${this.rec.state};expires=${left}`;
+    // Whole seconds left, never more than granted (the stored expiry is rounded up).
+    const left = Math.max(0, Math.floor((this.expiresAt - nowMs) / 1000));
+    return `${this.state};expires=${left}`;
   }
 
   /** Does an in-dialog request name this dialog (RFC 6665 §4.1.2.2: dialog + event + id)? */
   matches(callId: string, remoteTag: string, event: string, eventId: string | null): boolean {
-    const r = this.rec;
-    return r.callId === callId && r.remoteTag === remoteTag && r.event === event && r.eventId === eventId;
+    return this.callId === callId && this.remoteTag === remoteTag && this.event === event && this.eventId === eventId;
   }
 }

@@ -38,8 +38,8 @@ export class ActorSystem {
   readonly runtime: Runtime;
   readonly presentities = new Map<string, PresentityActor>();
   readonly registrations = new Map<string, RegistrationActor>();
-  /** Our dialog tag → the presentity actor owning the dialog. */
-  readonly directory = new Map<string, PresentityActor>();
+  /** Our dialog tag → the dialog (its presentity owns it). */
+  readonly directory = new Map<string, Sub>();
   readonly wheel: TimerWheel<Timed>;
   readonly #env: PresenceEnv;
   readonly #domains: ReadonlySet<string>;
@@ -93,11 +93,10 @@ export class ActorSystem {
     return a;
   }
 
-  /** The dialog our tag names, with its owner; undefined when there is none. */
-  dialog(tag: string): { owner: PresentityActor; sub: Sub } | undefined {
-    const owner = this.directory.get(tag);
-    const sub = owner?.state.subs?.get(tag);
-    return owner === undefined || sub === undefined ? undefined : { owner, sub };
+  /** The presentity owning the dialog our tag names; undefined when there is none. */
+  ownerOf(tag: string): PresentityActor | undefined {
+    const sub = this.directory.get(tag);
+    return sub === undefined ? undefined : this.presentities.get(sub.aor);
   }
 
   /** Live dialogs held (directory entries). */
@@ -108,7 +107,7 @@ export class ActorSystem {
   /** Expiries due: each becomes a message to its actor. */
   tick(now: number): void {
     this.wheel.advance(now, (item) => {
-      if (item instanceof Sub) this.directory.get(item.tag)?.tell({ t: 'subExpired', sub: item, now });
+      if (item instanceof Sub) this.presentities.get(item.aor)?.tell({ t: 'subExpired', sub: item, now });
       else if (item instanceof Pub) this.presentities.get(item.rec.aor)?.tell({ t: 'pubExpired', pub: item, now });
       else if (item instanceof RegistrationActor) item.tell({ t: 'expire', now });
     });
@@ -130,15 +129,13 @@ export class ActorSystem {
       },
       subscription: (rec: SubscriptionRecord) => {
         const a = this.presentity(rec.aor);
-        rec.aor = a.aor;
         rec.entity = this.#strings.get(rec.entity);
         rec.localUri = this.#strings.get(rec.localUri);
         rec.source = this.#strings.get(rec.source);
         if (rec.routes.length === 0) rec.routes = NO_ROUTES;
-        const sub = new Sub(rec, 0, rec.cseqReserved);
-        (a.state.subs ??= new Map()).set(rec.tag, sub);
-        this.directory.set(rec.tag, a);
-        this.wheel.schedule(sub, rec.expiresAt);
+        const sub = new Sub(rec, 0, rec.cseqReserved, a.aor);
+        a.state.link(sub);
+        this.wheel.schedule(sub, sub.expiresAt);
       },
     };
   }

@@ -5,10 +5,8 @@
 // cancel and reschedule are O(1) swap-removes, and no stale entry keeps an ended subscription
 // alive until its old deadline (a subscribe/unsubscribe load would otherwise pile up millions).
 
-/** What the wheel schedules: the owner's object itself, with three fields the wheel manages. */
+/** What the wheel schedules: the owner's object itself, with two fields the wheel manages. */
 export interface Timed {
-  /** Deadline in ms; set by schedule(). */
-  at: number;
   /** Slot number while scheduled, -1 when not (-2 only while its slot is firing). */
   slot: number;
   /** Index inside the slot's bucket while scheduled. */
@@ -40,7 +38,6 @@ export class TimerWheel<T extends Timed> {
       list = [];
       this.#slots.set(slot, list);
     }
-    item.at = at;
     item.slot = slot;
     item.idx = list.length;
     list.push(item);

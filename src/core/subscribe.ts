@@ -70,13 +70,13 @@ export function handleSubscribe(req: Request, d: SubscribeDeps): void {
   const localTag = msg.toTag;
   if (localTag !== null) {
     // In-dialog: refresh or unsubscribe (§4.2.1.4); an unknown dialog → 481.
-    const found = sys.dialog(localTag);
-    if (found === undefined) {
+    const owner = sys.ownerOf(localTag);
+    if (owner === undefined) {
       req.reply(refuse(SIP_ERR.NO_SUBSCRIPTION));
       return;
     }
     const contact = parseNameAddr(msg.first(HDR.Contact) ?? '');
-    found.owner.tell({
+    owner.tell({
       t: 'resubscribe', rt: req, now, tag: localTag, callId: msg.callId, remoteTag, event: event.pkg, eventId: event.id,
       cseq: msg.cseq, expires, target: contact === null ? null : contact.uri, headers,
     });

@@ -4,7 +4,7 @@
 // a full document replaces whatever the subscriber had).
 import { createHash } from 'node:crypto';
 import type { PresentityActor } from '../actors/presentity-actor.js';
-import type { Sub } from '../actors/subscription.js';
+import { WINFO_EVENTS, type Sub } from '../actors/subscription.js';
 import { renderWatcherInfo, type WatcherEntry, type WatcherEvent } from '../codec/winfo/render.js';
 
 /** A stable, opaque watcher id (RFC 3858 §5 `id`): the dialog id is not shown to the presentity. */
@@ -13,7 +13,7 @@ function watcherId(sub: Sub): string {
 }
 
 function eventOf(sub: Sub): WatcherEvent {
-  if (sub.winfo !== null) return sub.winfo;
+  if (sub.winfo !== 0) return WINFO_EVENTS[sub.winfo] as WatcherEvent;
   if (sub.reason !== null) return sub.reason === 'rejected' ? 'rejected' : sub.reason === 'noresource' ? 'noresource' : 'timeout';
   return 'subscribe';
 }
@@ -29,7 +29,7 @@ function uriOf(remoteUri: string, fallback: string): string {
 export function watcherEntries(actor: PresentityActor, now: number): WatcherEntry[] {
   const out: WatcherEntry[] = [];
   for (const sub of actor.watchers()) {
-    const r = sub.rec;
+    const r = sub;
     out.push({
       id: watcherId(sub),
       status: sub.reason !== null ? 'terminated' : r.state,

@@ -29,7 +29,7 @@ import { watchFile } from './file-watch.js';
 function changes(sub: Sub, d: WatcherDecision): boolean {
   if (d === 'confirm') return false;
   if (d === 'block') return true;
-  return sub.rec.state !== 'active' || sub.rec.polite !== (d === 'polite-block');
+  return sub.pending || sub.polite !== (d === 'polite-block');
 }
 
 export class WatcherPolicy {
@@ -80,7 +80,7 @@ export class WatcherPolicy {
     for (const actor of this.#sys.presentities.values()) {
       for (const sub of actor.watchers()) {
         if (sub.ending) continue;
-        const d = this.#rules.decide(sub.rec.aor, sub.rec.watcherAor);
+        const d = this.#rules.decide(sub.aor, sub.watcherAor);
         if (!changes(sub, d)) continue;
         changed++;
         actor.tell({ t: 'decide', sub, decision: d });

@@ -9,7 +9,6 @@ import type { Destination } from '../transport/destination.js';
 export type Outcome = (status: number, retryAfter: number | null) => void;
 
 class Pending implements Timed {
-  at = 0;
   slot = -1;
   idx = 0;
   constructor(

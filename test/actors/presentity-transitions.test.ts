@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PresBatch, PresentityState } from '../../src/actors/presentity-state.js';
 import { step, type PresMsg } from '../../src/actors/presentity-transitions.js';
-import { FINAL_SENT, TRANSIENT, WITHHELD } from '../../src/actors/subscription.js';
+import { FINAL_SENT, TRANSIENT, WINFO_EVENTS, WITHHELD } from '../../src/actors/subscription.js';
 import type { ReplyTo, ResponseSpec } from '../../src/core/reply.js';
 import type { PidfDocument } from '../../src/codec/pidf/types.js';
 import type { SubscriptionRecord } from '../../src/store/records.js';
@@ -39,7 +39,7 @@ function subRec(tag: string, over: Partial<SubscriptionRecord> = {}): Subscripti
 const publish = (over: Partial<Extract<PresMsg, { t: 'publish' }>>): PresMsg => ({ t: 'publish', rt: rt(), now: 1000, ifMatch: null, etag: 'e1', expires: 60, doc: doc('a'), ...over });
 
 test('PUBLISH: initial, refresh (same state: no version change), modify, remove; one store write each', () => {
-  const s = new PresentityState(AOR);
+  const s = new PresentityState(AOR, new Map());
   let b = run(s, publish({}));
   assert.deepEqual(replies(b), [200]);
   assert.match(b.replies[0]![1].headers!, /SIP-ETag: e1\r\nExpires: 60\r\n/);
@@ -69,7 +69,7 @@ test('PUBLISH: initial, refresh (same state: no version change), modify, remove;
 });
 
 test('PUBLISH: unknown or expired ETag → 412; ten racing on one ETag → exactly one 200', () => {
-  const s = new PresentityState(AOR);
+  const s = new PresentityState(AOR, new Map());
   run(s, publish({}));
   assert.deepEqual(replies(run(s, publish({ ifMatch: 'nope', etag: 'x' }))), [412]);
   assert.deepEqual(replies(run(s, publish({ ifMatch: 'e1', etag: 'x', now: 70_000 }))), [412], 'expired');
@@ -78,10 +78,11 @@ test('PUBLISH: unknown or expired ETag → 412; ten racing on one ETag → exact
 });
 
 test('a failed batch undoes exactly what it did', () => {
-  const s = new PresentityState(AOR);
+  const s = new PresentityState(AOR, new Map());
   run(s, publish({}));
   run(s, { t: 'subscribe', rt: rt(), rec: subRec('w1'), fetch: false, headers: '' });
-  const snapshot = JSON.stringify({ v: s.version, pubs: [...s.pubs!.entries()].map(([k, p]) => [k, p.rec]), subs: [...s.subs!.entries()].map(([k, x]) => [k, x.rec, x.reason, x.flags]) });
+  const view = (): string => JSON.stringify({ v: s.version, pubs: [...s.pubs!.entries()].map(([k, p]) => [k, p.rec]), subs: [...s.subs()].map((x) => [x.record(), x.reason, x.flags]).sort(), dir: [...s.directory.keys()].sort() });
+  const snapshot = view();
   const b = run(
     s,
     publish({ ifMatch: 'e1', etag: 'e2', doc: doc('b'), now: 2000 }),
@@ -89,29 +90,28 @@ test('a failed batch undoes exactly what it did', () => {
     { t: 'resubscribe', rt: rt(), now: 2000, tag: 'w1', callId: 'call-w1', remoteTag: 'rt', event: 'presence', eventId: null, cseq: 2, expires: 0, target: null, headers: '' },
   );
   assert.deepEqual(replies(b), [200, 200, 200]);
-  assert.ok(s.subs!.get('w1')!.ending);
+  assert.ok(s.sub('w1')!.ending);
   b.undo();
-  const after = JSON.stringify({ v: s.version, pubs: [...s.pubs!.entries()].map(([k, p]) => [k, p.rec]), subs: [...s.subs!.entries()].map(([k, x]) => [k, x.rec, x.reason, x.flags]) });
-  assert.equal(after, snapshot);
+  assert.equal(view(), snapshot);
 });
 
 test('SUBSCRIBE: new → stored, NOTIFY owed, winfo told; refresh; out-of-order CSeq → 500; unknown dialog → 481; unsubscribe → final NOTIFY', () => {
-  const s = new PresentityState(AOR);
+  const s = new PresentityState(AOR, new Map());
   let b = run(s, { t: 'subscribe', rt: rt(), rec: subRec('w1'), fetch: false, headers: 'Expires: 600\r\n' });
   assert.deepEqual(replies(b), [200]);
   assert.equal(b.replies[0]![1].toTag, 'w1');
   assert.deepEqual(b.ops.map((o) => o.t), ['putSub']);
   assert.equal(b.notify.length, 1);
   assert.ok(b.winfo);
-  const sub = s.subs!.get('w1')!;
+  const sub = s.sub('w1')!;
 
   const re = (cseq: number, expires: number, over: Partial<Extract<PresMsg, { t: 'resubscribe' }>> = {}): PresMsg => ({
     t: 'resubscribe', rt: rt(), now: 5000, tag: 'w1', callId: 'call-w1', remoteTag: 'rt', event: 'presence', eventId: null, cseq, expires, target: 'sip:bob@127.0.0.1:6000', headers: '', ...over,
   });
   b = run(s, re(2, 300));
   assert.deepEqual(replies(b), [200]);
-  assert.equal(sub.rec.expiresAt, 305_000);
-  assert.equal(sub.rec.target, 'sip:bob@127.0.0.1:6000', 'target refresh');
+  assert.equal(sub.expiresAt, 305_000);
+  assert.equal(sub.target, 'sip:bob@127.0.0.1:6000', 'target refresh');
   assert.deepEqual(replies(run(s, re(2, 300))), [500]);
   assert.deepEqual(replies(run(s, re(3, 300, { callId: 'other' }))), [481]);
   assert.deepEqual(replies(run(s, re(3, 300, { eventId: 'x' }))), [481]);
@@ -124,49 +124,49 @@ test('SUBSCRIBE: new → stored, NOTIFY owed, winfo told; refresh; out-of-order 
   // The final NOTIFY's answer removes it.
   sub.flags |= FINAL_SENT;
   b = run(s, { t: 'notified', sub, status: 200, retryAfter: null });
-  assert.equal(s.subs!.size, 0);
+  assert.equal(s.count, 0);
   assert.deepEqual(b.gone, [sub]);
   assert.deepEqual(b.ops, [], 'the record went with the unsubscribe');
 });
 
 test('fetch: answered, one final NOTIFY, never stored; pending watchers get no state in it', () => {
-  const s = new PresentityState(AOR);
+  const s = new PresentityState(AOR, new Map());
   const b = run(s, { t: 'subscribe', rt: rt(), rec: subRec('f1', { state: 'pending' }), fetch: true, headers: '' });
   assert.deepEqual(replies(b), [200]);
   assert.deepEqual(b.ops, []);
-  const sub = s.subs!.get('f1')!;
+  const sub = s.sub('f1')!;
   assert.equal(sub.reason, 'timeout');
   assert.ok((sub.flags & TRANSIENT) !== 0 && (sub.flags & WITHHELD) !== 0);
 });
 
 test('NOTIFY outcomes: 481/404/410 end the dialog; 408 follows the policy; 5xx with Retry-After keeps it', () => {
   for (const [status, ra, ends] of [[481, null, true], [404, null, true], [410, null, true], [408, null, true], [503, 5, false], [503, null, true], [200, null, false]] as const) {
-    const s = new PresentityState(AOR);
+    const s = new PresentityState(AOR, new Map());
     run(s, { t: 'subscribe', rt: rt(), rec: subRec('w'), fetch: false, headers: '' });
-    const sub = s.subs!.get('w')!;
+    const sub = s.sub('w')!;
     const b = run(s, { t: 'notified', sub, status, retryAfter: ra });
-    assert.equal(s.subs!.has('w'), !ends, `status ${status}`);
+    assert.equal(s.sub('w') !== undefined, !ends, `status ${status}`);
     assert.deepEqual(b.ops.map((o) => o.t), ends ? ['delSub'] : []);
     assert.deepEqual(b.outcomes, [sub]);
   }
-  const s = new PresentityState(AOR);
+  const s = new PresentityState(AOR, new Map());
   run(s, { t: 'subscribe', rt: rt(), rec: subRec('w'), fetch: false, headers: '' });
   const b = new PresBatch(s);
-  step(s, b, { t: 'notified', sub: s.subs!.get('w')!, status: 408, retryAfter: null }, { notifyTimeout: 'keep' });
-  assert.ok(s.subs!.has('w'), '--notify-timeout keep');
+  step(s, b, { t: 'notified', sub: s.sub('w')!, status: 408, retryAfter: null }, { notifyTimeout: 'keep' });
+  assert.ok(s.sub('w') !== undefined, '--notify-timeout keep');
 });
 
 test('expiry: a due dialog ends with timeout; one refreshed meanwhile is left alone', () => {
-  const s = new PresentityState(AOR);
+  const s = new PresentityState(AOR, new Map());
   run(s, { t: 'subscribe', rt: rt(), rec: subRec('w', { expiresAt: 10_000 }), fetch: false, headers: '' });
-  const sub = s.subs!.get('w')!;
+  const sub = s.sub('w')!;
   let b = run(s, { t: 'subExpired', sub, now: 9_000 });
   assert.equal(sub.reason, null);
   b = run(s, { t: 'subExpired', sub, now: 10_000 });
   assert.equal(sub.reason, 'timeout');
   assert.deepEqual(b.ops.map((o) => o.t), ['delSub']);
   assert.deepEqual(b.retry, [sub], 'retried later if the delete does not commit');
-  const p = new PresentityState(AOR);
+  const p = new PresentityState(AOR, new Map());
   run(p, publish({ expires: 10 }));
   const pub = p.pubs!.get('e1')!;
   b = run(p, { t: 'pubExpired', pub, now: 11_000 });
@@ -175,13 +175,13 @@ test('expiry: a due dialog ends with timeout; one refreshed meanwhile is left al
 });
 
 test('watcher rules changed: pending → approved and stored; block → rejected without state; confirm → nothing', () => {
-  const s = new PresentityState(AOR);
+  const s = new PresentityState(AOR, new Map());
   run(s, { t: 'subscribe', rt: rt(), rec: subRec('w', { state: 'pending' }), fetch: false, headers: '' });
-  const sub = s.subs!.get('w')!;
+  const sub = s.sub('w')!;
   assert.deepEqual(run(s, { t: 'decide', sub, decision: 'confirm' }).ops, []);
   let b = run(s, { t: 'decide', sub, decision: 'allow' });
-  assert.equal(sub.rec.state, 'active');
-  assert.equal(sub.winfo, 'approved');
+  assert.equal(sub.state, 'active');
+  assert.equal(WINFO_EVENTS[sub.winfo], 'approved');
   assert.deepEqual(b.ops.map((o) => o.t), ['putSub']);
   b = run(s, { t: 'decide', sub, decision: 'block' });
   assert.equal(sub.reason, 'rejected');
@@ -190,11 +190,11 @@ test('watcher rules changed: pending → approved and stored; block → rejected
 });
 
 test('CSeq reservation moves the stored high-water mark up one block', () => {
-  const s = new PresentityState(AOR);
+  const s = new PresentityState(AOR, new Map());
   run(s, { t: 'subscribe', rt: rt(), rec: subRec('w'), fetch: false, headers: '' });
-  const sub = s.subs!.get('w')!;
+  const sub = s.sub('w')!;
   sub.cseq = 99;
   const b = run(s, { t: 'reserve', sub });
-  assert.equal(sub.rec.cseqReserved, 200, 'a block above the old mark (which is above every CSeq used)');
+  assert.equal(sub.cseqReserved, 200, 'a block above the old mark (which is above every CSeq used)');
   assert.deepEqual(b.ops.map((o) => o.t), ['putSub']);
 });

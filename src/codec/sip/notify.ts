@@ -1,7 +1,18 @@
 // A NOTIFY request in one string build and one Buffer (RFC 6665 §4.2.2, RFC 3261 §8.1.1): no
 // header objects. The dialog's values come from its stored record as they are; only the branch,
 // CSeq, Subscription-State and body change from one NOTIFY of a dialog to the next.
-import type { SubscriptionRecord } from '../../store/records.js';
+/** The dialog values a NOTIFY carries (RFC 3261 §12.2.1.1). */
+export interface NotifyDialog {
+  target: string;
+  routes: readonly string[];
+  localUri: string;
+  tag: string;
+  remoteUri: string;
+  remoteTag: string;
+  callId: string;
+  event: string;
+  eventId: string | null;
+}
 
 export interface NotifyParts {
   /** Our sent-by for the Via and Contact: `host:port` (IPv6 in brackets). */
@@ -18,7 +29,7 @@ export interface NotifyParts {
   extra?: string;
 }
 
-export function renderNotify(r: SubscriptionRecord, p: NotifyParts): Buffer {
+export function renderNotify(r: NotifyDialog, p: NotifyParts): Buffer {
   let head = `NOTIFY ${r.target} SIP/2.0\r\nVia: SIP/2.0/${p.transport} ${p.local};branch=${p.branch};rport\r\nMax-Forwards: 70\r\n`;
   for (const route of r.routes) head += `Route: ${route}\r\n`;
   head += `From: ${r.localUri};tag=${r.tag}\r\nTo: ${r.remoteUri};tag=${r.remoteTag}\r\nCall-ID: ${r.callId}\r\nCSeq: ${p.cseq} NOTIFY\r\n`
