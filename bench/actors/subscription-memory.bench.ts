@@ -16,14 +16,14 @@ import { createLogger } from '../../src/log.js';
 import { isMain } from '../support/report.js';
 
 const PER = Number(process.env.WATCHERS ?? 10);
-const NO_NOTIFY = { send: () => undefined, hold: () => undefined };
-const CFG = { notifyTimeout: 'end' as const, notifyMinInterval: 0, domain: [] };
+const NO_NOTIFY = { send: () => undefined, paced: () => false, delay: () => undefined };
+const CFG = { notifyTimeout: 'end' as const, domain: [] };
 
 function record(i: number, now: number): SubscriptionRecord {
   const p = `sip:user${Math.floor(i / PER)}@example.com`;
   return {
     tag: `srvtag${i}x`, aor: p, event: 'presence', eventId: null, callId: `a84b4c76e66710-${i}@192.0.2.4`, remoteTag: `wtag${i}`,
-    localUri: `<${p}>`, remoteUri: `<sip:watcher${i}@example.com>`, watcherAor: `sip:watcher${i}@example.com`, entity: p,
+    localUri: `<${p}>`, remoteUri: `<sip:watcher${i}@example.com>`, watcherAor: '', entity: p,
     target: `sip:watcher${i}@192.0.2.4:5060`, routes: [], expiresAt: now + 3_600_000, remoteCseq: 1, cseqReserved: CSEQ_BLOCK,
     state: 'active', polite: false, source: '192.0.2.4 5060',
   };

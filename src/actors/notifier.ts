@@ -17,7 +17,7 @@ import type { ClientTransactions } from '../transaction/client-transactions.js';
 import type { Destination } from '../transport/destination.js';
 import type { Logger } from '../log.js';
 import type { NotifySink, PresentityActor } from './presentity-actor.js';
-import { WITHHELD, toSec, type Sub } from './subscription.js';
+import { WITHHELD, type Sub } from './subscription.js';
 
 const PIDF_TYPE = 'application/pidf+xml';
 /** Hard cap on dialogs waiting for a NOTIFY slot. */
@@ -30,6 +30,8 @@ export interface LocalAddress {
 
 export interface NotifierConfig {
   maxNotifies: number;
+  /** Shortest time between two state NOTIFYs of one dialog, seconds (0 = none). */
+  notifyMinInterval: number;
 }
 
 export interface NotifyCounters {
@@ -77,7 +79,11 @@ export class Notifier implements NotifySink {
   #active = 0;
   readonly #backlog: Job[] = [];
   #backlogHead = 0;
-  readonly #held = new Map<Sub, PresentityActor>();
+  /** Dialogs waiting for their interval to end: when, and whom to tell. */
+  readonly #held = new Map<Sub, { owner: PresentityActor; until: number }>();
+  /** When each recently notified dialog may get its next state NOTIFY (only with an interval). */
+  readonly #next = new Map<Sub, number>();
+  readonly #intervalMs: number;
 
   constructor(tx: ClientTransactions, local: LocalAddress, cfg: NotifierConfig, log: Logger, ua: string) {
     this.#tx = tx;
@@ -85,6 +91,7 @@ export class Notifier implements NotifySink {
     this.#cfg = cfg;
     this.#log = log;
     this.#ua = ua;
+    this.#intervalMs = cfg.notifyMinInterval * 1000;
   }
 
   /** Dialogs waiting for a slot or held by the minimum interval. */
@@ -109,18 +116,25 @@ export class Notifier implements NotifySink {
     }
   }
 
-  hold(sub: Sub, owner: PresentityActor): void {
-    this.#held.set(sub, owner);
+  paced(sub: Sub, owner: PresentityActor, nowMs: number): boolean {
+    const next = this.#next.get(sub);
+    if (next === undefined || next <= nowMs) return false;
+    this.#held.set(sub, { owner, until: next });
+    return true;
   }
 
-  /** Wakes held dialogs whose interval ended; called from the server's tick. */
+  delay(sub: Sub, owner: PresentityActor, untilMs: number): void {
+    this.#held.set(sub, { owner, until: untilMs });
+  }
+
+  /** Wakes held dialogs whose time came; called from the server's tick. */
   tick(now: number): void {
-    const sec = toSec(now);
-    for (const [sub, owner] of this.#held) {
-      if (sub.holdUntil > sec) continue;
+    for (const [sub, h] of this.#held) {
+      if (h.until > now) continue;
       this.#held.delete(sub);
-      owner.released(sub);
+      h.owner.released(sub);
     }
+    if (this.#next.size > 0) for (const [sub, t] of this.#next) if (t <= now) this.#next.delete(sub);
     this.#drain();
   }
 
@@ -182,6 +196,7 @@ export class Notifier implements NotifySink {
         body = cached.body;
       }
     }
+    if (this.#intervalMs > 0 && !sub.ending) this.#next.set(sub, now + this.#intervalMs);
     const branch = `z9hG4bK${randomToken(10)}`;
     const buf = renderNotify(r, { local, transport: 'UDP', branch, cseq: sub.cseq, state: sub.stateHeader(now), userAgent: this.#ua, contentType: type, body });
     this.#active++;

@@ -6,7 +6,7 @@
 import { Actor, type Runtime } from './runtime.js';
 import { PresBatch, PresentityState, type Pub } from './presentity-state.js';
 import { step, type PresMsg, type TransitionConfig } from './presentity-transitions.js';
-import { CSEQ_BLOCK, DIRTY, FINAL_SENT, GONE, HELD, IN_FLIGHT, RESERVING, TRANSIENT, toSec, type Sub } from './subscription.js';
+import { CSEQ_BLOCK, DIRTY, FINAL_SENT, GONE, HELD, IN_FLIGHT, RESERVING, TRANSIENT, type Sub } from './subscription.js';
 import type { TimerWheel, Timed } from './timer-wheel.js';
 import { refuse } from '../core/reply.js';
 import { SIP_ERR } from '../errors.js';
@@ -16,8 +16,13 @@ import type { Publication } from '../codec/pidf/types.js';
 export interface NotifySink {
   /** Render and send `sub`'s NOTIFY (CSeq already taken); the outcome comes back as 'notified'. */
   send(sub: Sub, owner: PresentityActor): void;
-  /** Wake `sub` when its --notify-min-interval ends. */
-  hold(sub: Sub, owner: PresentityActor): void;
+  /**
+   * Must a state NOTIFY of `sub` wait for --notify-min-interval (RFC 3856 §6.10)? If so the
+   * notifier holds it and calls owner.released(sub) when the interval ends.
+   */
+  paced(sub: Sub, owner: PresentityActor, nowMs: number): boolean;
+  /** Hold `sub` until `untilMs`, then owner.released(sub) (a retry after a failed commit). */
+  delay(sub: Sub, owner: PresentityActor, untilMs: number): void;
 }
 
 export interface PresenceEnv extends TransitionConfig {
@@ -26,8 +31,6 @@ export interface PresenceEnv extends TransitionConfig {
   /** Our tag → dialog, for in-dialog requests (every presentity's dialogs). */
   directory: Map<string, Sub>;
   notifier: NotifySink;
-  /** Shortest time between two state NOTIFYs of a dialog, ms (0 = none). */
-  notifyMinIntervalMs: number;
   /** Passivation: the registry forgets an actor that holds nothing. */
   release(actor: PresentityActor): void;
   /** The watcher list of a presentity changed (winfo subscribers, operators' views). */
@@ -101,12 +104,8 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
     // CSeq reservation was lost try again after a pause.
     const later = Date.now() + RETRY_MS;
     for (const sub of [...b.outcomes, ...b.reserved]) {
-      sub.flags = (sub.flags & ~(IN_FLIGHT | RESERVING)) | DIRTY;
-      sub.holdUntil = toSec(later);
-      if ((sub.flags & HELD) === 0) {
-        sub.flags |= HELD;
-        this.#env.notifier.hold(sub, this);
-      }
+      sub.flags = (sub.flags & ~(IN_FLIGHT | RESERVING)) | DIRTY | HELD;
+      this.#env.notifier.delay(sub, this, later);
     }
     for (const item of b.retry) this.#env.wheel.schedule(item, later);
   }
@@ -129,13 +128,13 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
       sub.flags = f | DIRTY;
       return;
     }
-    const now = Date.now();
-    if (!urgent && !sub.ending && sub.holdUntil > toSec(now)) {
-      sub.flags = f | DIRTY;
-      if ((f & HELD) === 0) {
-        sub.flags |= HELD;
-        this.#env.notifier.hold(sub, this);
+    if ((f & HELD) !== 0) {
+      if (!urgent && !sub.ending) {
+        sub.flags = f | DIRTY;
+        return;
       }
+    } else if (!urgent && !sub.ending && this.#env.notifier.paced(sub, this, Date.now())) {
+      sub.flags = f | DIRTY | HELD;
       return;
     }
     const stored = !sub.ending && (f & TRANSIENT) === 0;
@@ -153,7 +152,6 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
     sub.cseq++;
     sub.flags = (sub.flags | IN_FLIGHT) & ~(DIRTY | HELD);
     if (sub.ending) sub.flags |= FINAL_SENT;
-    if (this.#env.notifyMinIntervalMs > 0) sub.holdUntil = toSec(now + this.#env.notifyMinIntervalMs);
     this.#env.notifier.send(sub, this);
   }
 

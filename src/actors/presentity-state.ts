@@ -8,7 +8,7 @@ import type { PublicationRecord, StoreOp } from '../store/records.js';
 import type { Batch } from './runtime.js';
 import type { ReplyTo, ResponseSpec } from '../core/reply.js';
 import type { Timed } from './timer-wheel.js';
-import type { Sub, SubPatch } from './subscription.js';
+import type { Sub, SubPatch, Topic } from './subscription.js';
 
 /** One live publication; the object (and its expiry timer) lives across refreshes. */
 export class Pub implements Timed {
@@ -31,6 +31,10 @@ export class PresentityState {
   count = 0;
   /** Bumped on every change of the composed state: NOTIFY bodies are shared per version. */
   version = 0;
+  /** The Topics its dialogs share: usually one (every watcher names it the same way), so the
+   * first has a field of its own and an array exists only for more. */
+  #topic: Topic | null = null;
+  #topics: Topic[] | null = null;
 
   constructor(aor: string, directory: Map<string, Sub>) {
     this.aor = aor;
@@ -39,6 +43,18 @@ export class PresentityState {
 
   get empty(): boolean {
     return (this.pubs === null || this.pubs.size === 0) && this.head === null;
+  }
+
+  /** The shared Topic for a dialog on this presentity named as in `r`. */
+  topic(r: { event: string; eventId: string | null; localUri: string; entity: string }): Topic {
+    const same = (t: Topic): boolean => t.event === r.event && t.eventId === r.eventId && t.localUri === r.localUri && t.entity === r.entity;
+    if (this.#topic !== null && same(this.#topic)) return this.#topic;
+    if (this.#topics !== null) for (const t of this.#topics) if (same(t)) return t;
+    const t: Topic = { aor: this.aor, event: r.event, eventId: r.eventId, localUri: r.localUri, entity: r.entity };
+    if (this.#topic === null) this.#topic = t;
+    // A few variants at most; a pathological client naming it differently each time gets its own.
+    else if ((this.#topics ??= []).length < 8) this.#topics.push(t);
+    return t;
   }
 
   /** This presentity's dialog with our tag `tag`. */

@@ -118,8 +118,7 @@ function pubExpired(s: PresentityState, b: PresBatch, pub: Pub, now: number): vo
 // ---- SUBSCRIBE (RFC 6665 §4.2.1) ------------------------------------------------------------
 
 function subscribe(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'subscribe' }>): void {
-  // The presentity's own aor string is shared by all its dialogs.
-  const sub = new Sub(m.rec, m.fetch ? TRANSIENT : 0, 0, s.aor);
+  const sub = new Sub(s.topic(m.rec), m.rec, m.fetch ? TRANSIENT : 0);
   b.addSub(sub);
   b.reply(m.rt, { status: 200, toTag: m.rec.tag, headers: m.headers });
   if (m.rec.event === 'presence') {

@@ -20,6 +20,9 @@ export interface Batch {
   readonly ops: StoreOp[];
 }
 
+const BUSY = 1;
+const QUEUED = 2;
+
 /** What the runtime's ready list holds. */
 export interface Runnable {
   run(): void;
@@ -28,8 +31,8 @@ export interface Runnable {
 export abstract class Actor<M, B extends Batch = Batch> implements Runnable {
   readonly #runtime: Runtime;
   #mailbox: M[] | null = null;
-  #busy = false;
-  #queued = false;
+  /** BUSY: a commit is in flight; QUEUED: on the runtime's ready list. One word, not two. */
+  #state = 0;
 
   constructor(runtime: Runtime) {
     this.#runtime = runtime;
@@ -41,7 +44,7 @@ export abstract class Actor<M, B extends Batch = Batch> implements Runnable {
 
   /** A commit of this actor's is in flight. */
   get busy(): boolean {
-    return this.#busy;
+    return (this.#state & BUSY) !== 0;
   }
 
   get waiting(): number {
@@ -50,8 +53,8 @@ export abstract class Actor<M, B extends Batch = Batch> implements Runnable {
 
   tell(msg: M): void {
     (this.#mailbox ??= []).push(msg);
-    if (!this.#busy && !this.#queued) {
-      this.#queued = true;
+    if (this.#state === 0) {
+      this.#state = QUEUED;
       this.#runtime.ready(this);
     }
   }
@@ -70,9 +73,9 @@ export abstract class Actor<M, B extends Batch = Batch> implements Runnable {
 
   /** @internal called by the runtime's drain. */
   run(): void {
-    this.#queued = false;
+    this.#state &= ~QUEUED;
     const msgs = this.#mailbox;
-    if (msgs === null || msgs.length === 0 || this.#busy) return;
+    if (msgs === null || msgs.length === 0 || (this.#state & BUSY) !== 0) return;
     this.#mailbox = null;
     const batch = this.begin();
     try {
@@ -90,9 +93,9 @@ export abstract class Actor<M, B extends Batch = Batch> implements Runnable {
       this.#settled();
       return;
     }
-    this.#busy = true;
+    this.#state |= BUSY;
     this.#runtime.store.submit(batch.ops, (err) => {
-      this.#busy = false;
+      this.#state &= ~BUSY;
       try {
         if (err === null) this.commit(batch);
         else this.rollback(batch, msgs, err);
@@ -105,11 +108,14 @@ export abstract class Actor<M, B extends Batch = Batch> implements Runnable {
 
   #settled(): void {
     if (this.#mailbox !== null && this.#mailbox.length > 0) {
-      if (!this.#queued) {
-        this.#queued = true;
+      if (this.#state === 0) {
+        this.#state = QUEUED;
         this.#runtime.ready(this);
       }
-    } else if (!this.#busy && this.idle) this.passivate();
+    } else {
+      this.#mailbox = null;
+      if (this.#state === 0 && this.idle) this.passivate();
+    }
   }
 }
 

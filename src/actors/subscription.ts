@@ -4,11 +4,14 @@
 //
 // Memory matters (a million watchers per process), so this is one flat object: no separate
 // record object, times as small integers (seconds since TIME_BASE: a 31-bit Smi, where ms since
-// 1970 would be a 16-byte heap number), booleans and small enums packed into two words, the
+// 1970 would be a 16-byte heap number), booleans and small enums packed into the flags word, what
+// the watchers of one presentity share in one Topic object, the
 // presentity's dialogs chained through the objects themselves (no Map per presentity), the
 // expiry wheel's fields on the object (no entry object), and repeated strings shared.
 import type { SubscriptionRecord } from '../store/records.js';
 import type { Timed } from './timer-wheel.js';
+import { parseNameAddr } from '../codec/sip/name-addr.js';
+import { aorOf, parseUri } from '../codec/sip/uri.js';
 
 /** NOTIFY bookkeeping flags (Sub.flags). */
 export const IN_FLIGHT = 1; // a NOTIFY transaction of this dialog is open (one at a time, RFC 6665 §4.2.2)
@@ -43,18 +46,32 @@ export interface SubPatch {
   polite?: boolean;
 }
 
+/**
+ * What all dialogs on one resource share (the presentity, the package, how the SUBSCRIBE named
+ * it): one object for the 100 watchers of a presentity instead of five fields in each.
+ */
+export interface Topic {
+  readonly aor: string;
+  readonly event: string;
+  readonly eventId: string | null;
+  readonly localUri: string;
+  readonly entity: string;
+}
+
+const PENDING = 1 << 8; // the watcher waits for the presentity's approval
+const POLITE = 1 << 9; // polite blocking (RFC 5025): shown a closed document
+const WINFO_SHIFT = 10; // 4 bits: index into WINFO_EVENTS
+const WINFO_MASK = 15 << WINFO_SHIFT;
+
 export class Sub implements Timed {
   // ---- durable (the store's SubscriptionRecord) ----
+  readonly topic: Topic;
   readonly tag: string; // our To-tag: unique per subscription, hence its key
-  readonly aor: string; // the presentity (shared with its actor)
-  readonly event: string; // 'presence' | 'presence.winfo'
-  readonly eventId: string | null;
   readonly callId: string;
   readonly remoteTag: string;
-  readonly localUri: string;
   readonly remoteUri: string;
-  readonly watcherAor: string;
-  readonly entity: string;
+  /** '' when it is the AoR of remoteUri (unauthenticated watchers): derived, not stored twice. */
+  readonly #watcher: string;
   target: string;
   readonly routes: string[];
   readonly source: string;
@@ -62,47 +79,86 @@ export class Sub implements Timed {
   expires: number;
   remoteCseq: number;
   cseqReserved: number;
-  pending: boolean;
-  polite: boolean;
-  // ---- NOTIFY bookkeeping (volatile) ----
+  // ---- NOTIFY bookkeeping (volatile; bits 8+ of flags are durable: pending, polite, winfo) ----
   /** Last NOTIFY CSeq used (RFC 3261 §12.2.1.1: strictly increasing within the dialog). */
   cseq: number;
   flags: number;
   /** Set once the subscription is ending: the Subscription-State reason of its last NOTIFY. */
   reason: string | null = null;
-  /** Earliest second (since TIME_BASE) the next state NOTIFY may leave (--notify-min-interval). */
-  holdUntil = 0;
-  /** Index into WINFO_EVENTS of the watcher's last state change. */
-  winfo = 0;
   // ---- the presentity's chain of dialogs, and the expiry wheel ----
   next: Sub | null = null;
   prev: Sub | null = null;
   slot = -1;
   idx = 0;
 
-  /** `cseq`: 0 for a new dialog; a restored one resumes at its reservation (DLG-03), above
-   * every CSeq that may have been used before the restart. */
-  constructor(r: SubscriptionRecord, flags = 0, cseq = 0, aor = r.aor) {
+  /**
+   * `cseq`: 0 for a new dialog; a restored one resumes at its reservation (DLG-03), above every
+   * CSeq that may have been used before the restart.
+   */
+  constructor(topic: Topic, r: SubscriptionRecord, flags = 0, cseq = 0) {
+    this.topic = topic;
     this.tag = r.tag;
-    this.aor = aor;
-    this.event = r.event;
-    this.eventId = r.eventId;
     this.callId = r.callId;
     this.remoteTag = r.remoteTag;
-    this.localUri = r.localUri;
     this.remoteUri = r.remoteUri;
-    this.watcherAor = r.watcherAor;
-    this.entity = r.entity;
+    this.#watcher = r.watcherAor;
     this.target = r.target;
     this.routes = r.routes;
     this.source = r.source;
     this.expires = toSec(r.expiresAt);
     this.remoteCseq = r.remoteCseq;
     this.cseqReserved = r.cseqReserved;
-    this.pending = r.state === 'pending';
-    this.polite = r.polite;
     this.cseq = cseq;
-    this.flags = flags;
+    this.flags = flags | (r.state === 'pending' ? PENDING : 0) | (r.polite ? POLITE : 0);
+  }
+
+  get aor(): string {
+    return this.topic.aor;
+  }
+
+  get event(): string {
+    return this.topic.event;
+  }
+
+  get eventId(): string | null {
+    return this.topic.eventId;
+  }
+
+  get localUri(): string {
+    return this.topic.localUri;
+  }
+
+  get entity(): string {
+    return this.topic.entity;
+  }
+
+  get watcherAor(): string {
+    return this.#watcher !== '' ? this.#watcher : fromAor(this.remoteUri);
+  }
+
+  get pending(): boolean {
+    return (this.flags & PENDING) !== 0;
+  }
+
+  set pending(v: boolean) {
+    this.flags = v ? this.flags | PENDING : this.flags & ~PENDING;
+  }
+
+  get polite(): boolean {
+    return (this.flags & POLITE) !== 0;
+  }
+
+  set polite(v: boolean) {
+    this.flags = v ? this.flags | POLITE : this.flags & ~POLITE;
+  }
+
+  /** Index into WINFO_EVENTS of the watcher's last state change (0 = none yet). */
+  get winfo(): number {
+    return (this.flags & WINFO_MASK) >> WINFO_SHIFT;
+  }
+
+  set winfo(i: number) {
+    this.flags = (this.flags & ~WINFO_MASK) | (i << WINFO_SHIFT);
   }
 
   get expiresAt(): number {
@@ -119,9 +175,10 @@ export class Sub implements Timed {
 
   /** What the store keeps of the dialog. */
   record(): SubscriptionRecord {
+    const t = this.topic;
     return {
-      tag: this.tag, aor: this.aor, event: this.event, eventId: this.eventId, callId: this.callId, remoteTag: this.remoteTag,
-      localUri: this.localUri, remoteUri: this.remoteUri, watcherAor: this.watcherAor, entity: this.entity, target: this.target,
+      tag: this.tag, aor: t.aor, event: t.event, eventId: t.eventId, callId: this.callId, remoteTag: this.remoteTag,
+      localUri: t.localUri, remoteUri: this.remoteUri, watcherAor: this.#watcher, entity: t.entity, target: this.target,
       routes: this.routes, expiresAt: this.expiresAt, remoteCseq: this.remoteCseq, cseqReserved: this.cseqReserved,
       state: this.state, polite: this.polite, source: this.source,
     };
@@ -137,6 +194,13 @@ export class Sub implements Timed {
 
   /** Does an in-dialog request name this dialog (RFC 6665 §4.1.2.2: dialog + event + id)? */
   matches(callId: string, remoteTag: string, event: string, eventId: string | null): boolean {
-    return this.callId === callId && this.remoteTag === remoteTag && this.event === event && this.eventId === eventId;
+    return this.callId === callId && this.remoteTag === remoteTag && this.topic.event === event && this.topic.eventId === eventId;
   }
+}
+
+/** The AoR of a From value's URI (`"Bob" <sip:bob@x;p>` → `sip:bob@x`). */
+export function fromAor(remoteUri: string): string {
+  const na = parseNameAddr(remoteUri);
+  const uri = na === null ? null : parseUri(na.uri);
+  return uri === null ? remoteUri : aorOf(uri);
 }

@@ -14,8 +14,6 @@ import type { Logger } from '../log.js';
 
 export interface SystemConfig {
   notifyTimeout: 'end' | 'keep';
-  /** Seconds. */
-  notifyMinInterval: number;
   /** Domains served; empty = any. */
   domain: readonly string[];
 }
@@ -57,7 +55,6 @@ export class ActorSystem {
       directory: this.directory,
       notifier,
       notifyTimeout: cfg.notifyTimeout,
-      notifyMinIntervalMs: cfg.notifyMinInterval * 1000,
       release: (a) => {
         if (this.presentities.get(a.aor) === a) this.presentities.delete(a.aor);
       },
@@ -133,7 +130,7 @@ export class ActorSystem {
         rec.localUri = this.#strings.get(rec.localUri);
         rec.source = this.#strings.get(rec.source);
         if (rec.routes.length === 0) rec.routes = NO_ROUTES;
-        const sub = new Sub(rec, 0, rec.cseqReserved, a.aor);
+        const sub = new Sub(a.state.topic(rec), rec, 0, rec.cseqReserved);
         a.state.link(sub);
         this.wheel.schedule(sub, sub.expiresAt);
       },

@@ -105,7 +105,8 @@ export function handleSubscribe(req: Request, d: SubscribeDeps): void {
   // The presentity is the Request-URI's resource (RFC 3856 §6.2), named in PIDF as in To.
   const aor = ruri.user !== null ? aorOf(ruri) : aorOf(toUri);
   // The watcher is who authenticated, when we authenticate (RFC 5025 §3.1.1.2), else From.
-  const watcherAor = req.identity !== null ? `sip:${req.identity}` : aorOf(fromUri);
+  const fromAor = aorOf(fromUri);
+  const watcherAor = req.identity !== null ? `sip:${req.identity}` : fromAor;
   const self = aorKey(aor) === aorKey(watcherAor);
   if (winfo && !self) {
     // RFC 3857 §5.2: the watcher list is the presentity's own business.
@@ -128,7 +129,8 @@ export function handleSubscribe(req: Request, d: SubscribeDeps): void {
     remoteTag,
     localUri: `<${to.uri}>`,
     remoteUri: from.displayName ? `"${from.displayName.replace(/["\\]/g, '\\$&')}" <${from.uri}>` : `<${from.uri}>`,
-    watcherAor,
+    // '' = the AoR of From: derived when needed rather than kept twice per dialog.
+    watcherAor: watcherAor === fromAor ? '' : watcherAor,
     entity: to.uri,
     target: contact.uri,
     routes,

@@ -39,7 +39,7 @@ export interface SubscriptionRecord {
   remoteTag: string;
   localUri: string; // our From in NOTIFYs: the SUBSCRIBE's To without tag, as `<uri>`
   remoteUri: string; // our To in NOTIFYs: the SUBSCRIBE's From without tag (display name kept)
-  watcherAor: string; // who watches (the authenticated user, else From's AoR)
+  watcherAor: string; // who watches: the authenticated user; '' = the AoR of remoteUri (not stored twice)
   entity: string; // the presentity URI as the SUBSCRIBE named it (PIDF `entity`)
   target: string; // the watcher's Contact URI (remote target)
   routes: string[]; // Record-Route values, in order (the route set)

@@ -46,7 +46,7 @@ function fixture(dir: string) {
   const cfg = loadConfig(['--data', dir], {});
   const store = new FailingStore(FdbStore.open(dir));
   const sent: string[] = [];
-  const notifier: NotifySink = { send: (sub) => sent.push(sub.tag), hold: () => undefined };
+  const notifier: NotifySink = { send: (sub) => sent.push(sub.tag), paced: () => false, delay: () => undefined };
   const sys = new ActorSystem(store, createLogger('silent'), cfg, notifier, sameUri);
   const deps = { sys, cfg, contactFor: () => '<sip:127.0.0.1:5060>', authorize: () => 'allow' as const };
   return { cfg, store, sent, sys, deps };
