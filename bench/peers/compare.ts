@@ -19,6 +19,7 @@ import { Recorder } from './record.js';
 import { markdownTable } from './report.js';
 import type { ServerName, ServerOptions } from './servers.js';
 import { formatStep, runStep, type RateScenario } from './steps.js';
+import { wsSmoke } from './ws-smoke.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
 const log = (s: string): void => {
@@ -74,9 +75,12 @@ async function main(argv: string[]): Promise<number> {
   const t0 = performance.now();
   try {
     if (o.only.includes('check')) {
-      log('check: every scenario, 20 calls at 10/s, per server');
+      const presence: RateScenario[] = ['register', 'publish', 'subscribe', 'publish-lifecycle', 'mixed'];
+      const list = { presence, dialog: [...presence, 'dialog'], rls: ['subscribe', 'rls'], ws: ['register', 'subscribe'] }[o.kam.variant] as RateScenario[];
+      log(`check: ${list.join(', ')}: 20 calls at 10/s per server (Kamailio variant ${o.kam.variant})`);
       await each(async (server) => {
-        for (const sc of ['register', 'publish', 'subscribe', 'publish-lifecycle', 'mixed'] as RateScenario[]) {
+        if (o.kam.variant === 'ws' && server === 'kamailio') await wsSmoke(so(), rec, log);
+        for (const sc of list) {
           const l = await rec.measure(async () => {
             const s = await runStep(so(), server, sc, 10, 2, 20);
             return { server, scenario: `check:${sc}`, params: { rate: 10, calls: 20, ...kamParams }, figures: { ...s } };

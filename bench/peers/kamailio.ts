@@ -1,7 +1,7 @@
-// Kamailio set-ups of the peer kit: which config file, which SQLite schemas its modules need,
-// and the command line (memory sizes, worker count, listen addresses). The configs live beside
-// this file (bench/peers/kamailio*.cfg) with DB_PATH / CTL_PATH / WS_PORT placeholders that are
-// filled in per fresh instance, in that instance's own temp dir.
+// Kamailio set-ups of the peer kit: one config (bench/peers/kamailio.cfg) whose optional parts
+// are switched on by `-A WITH_…` defines per variant, the SQLite schemas its modules need, and
+// the command line (memory sizes, worker count, listen addresses). DB_PATH / CTL_PATH /
+// SIP_PORT placeholders are filled in per fresh instance, in that instance's own temp dir.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ export const KAM_VARIANTS = ['presence', 'dialog', 'rls', 'ws'] as const;
 export type KamVariant = (typeof KAM_VARIANTS)[number];
 
 interface VariantSpec {
-  cfg: string;
+  /** Kamailio preprocessor defines (-A) that switch on the variant's part of kamailio.cfg. */
+  defines: string[];
   /** Kamailio's own SQLite schema files (/usr/share/kamailio/db_sqlite) the modules need. */
   schemas: string[];
   /** Extra SQL run after the schemas (e.g. the resource lists of the RLS smoke run). */
@@ -18,10 +19,10 @@ interface VariantSpec {
 }
 
 const SPECS: Record<KamVariant, VariantSpec> = {
-  presence: { cfg: 'kamailio.cfg', schemas: ['standard-create.sql', 'presence-create.sql'] },
-  dialog: { cfg: 'kamailio-dialog.cfg', schemas: ['standard-create.sql', 'presence-create.sql'] },
-  rls: { cfg: 'kamailio-rls.cfg', schemas: ['standard-create.sql', 'presence-create.sql', 'rls-create.sql'], seed: 'rls-seed.sql' },
-  ws: { cfg: 'kamailio-ws.cfg', schemas: ['standard-create.sql', 'presence-create.sql'] },
+  presence: { defines: [], schemas: ['standard-create.sql', 'presence-create.sql'] },
+  dialog: { defines: ['WITH_DIALOG'], schemas: ['standard-create.sql', 'presence-create.sql'] },
+  rls: { defines: ['WITH_RLS'], schemas: ['standard-create.sql', 'presence-create.sql', 'rls-create.sql'], seed: 'rls-seed.sql' },
+  ws: { defines: ['WITH_WS'], schemas: ['standard-create.sql', 'presence-create.sql'] },
 };
 
 export const SCHEMA_DIR = '/usr/share/kamailio/db_sqlite';
@@ -37,6 +38,7 @@ export interface KamTuning {
 
 export interface KamInstanceFiles {
   cfg: string;
+  defines: string[];
   pidFile: string;
   ctlSocket: string;
   db: string;
@@ -58,17 +60,17 @@ export function kamailioMissing(variant: KamVariant): string | null {
 }
 
 /** Writes the config and an empty presence database into `dir`. */
-export function prepareKamailio(configDir: string, dir: string, variant: KamVariant, wsPort = 0): KamInstanceFiles {
+export function prepareKamailio(configDir: string, dir: string, variant: KamVariant, sipPort: number): KamInstanceFiles {
   const spec = SPECS[variant];
   const files: KamInstanceFiles = {
-    cfg: join(dir, 'kamailio.cfg'), pidFile: join(dir, 'kamailio.pid'), ctlSocket: join(dir, 'kamailio.ctl'), db: join(dir, 'presence.db'),
+    cfg: join(dir, 'kamailio.cfg'), defines: spec.defines, pidFile: join(dir, 'kamailio.pid'), ctlSocket: join(dir, 'kamailio.ctl'), db: join(dir, 'presence.db'),
   };
   let sql = spec.schemas.map((f) => readFileSync(join(SCHEMA_DIR, f), 'utf8')).join('\n');
   if (spec.seed !== undefined) sql += `\n${readFileSync(join(configDir, spec.seed), 'utf8')}`;
   const r = spawnSync('sqlite3', [files.db], { input: sql, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
-  const text = readFileSync(join(configDir, spec.cfg), 'utf8')
-    .replaceAll('DB_PATH', files.db).replaceAll('CTL_PATH', files.ctlSocket).replaceAll('WS_PORT', String(wsPort));
+  const text = readFileSync(join(configDir, 'kamailio.cfg'), 'utf8')
+    .replaceAll('DB_PATH', files.db).replaceAll('CTL_PATH', files.ctlSocket).replaceAll('SIP_PORT', String(sipPort));
   writeFileSync(files.cfg, text);
   return files;
 }
@@ -76,7 +78,7 @@ export function prepareKamailio(configDir: string, dir: string, variant: KamVari
 /** Command-line arguments of one instance (foreground, logs on stderr). */
 export function kamailioArgs(files: KamInstanceFiles, port: number, t: KamTuning, wsPort = 0): string[] {
   return [
-    '-f', files.cfg, '-l', `udp:127.0.0.1:${port}`, ...(wsPort > 0 ? ['-l', `tcp:127.0.0.1:${wsPort}`] : []),
+    '-f', files.cfg, ...files.defines.flatMap((d) => ['-A', d]), '-l', `udp:127.0.0.1:${port}`, ...(wsPort > 0 ? ['-l', `tcp:127.0.0.1:${wsPort}`] : []),
     '-P', files.pidFile, '-m', String(t.shmMb), '-M', String(t.pkgMb), '-n', String(t.children), '-E', '-DD',
   ];
 }

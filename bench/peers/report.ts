@@ -81,7 +81,8 @@ function latencyRows(lines: RecordLine[]): Row[] {
     };
     const [, what] = s.split(':') as [string, string];
     const [scenario, at] = what.split('@') as [string, string];
-    const label = `latency, ${scenario === 'register' ? 'REGISTER' : 'subscribe dialogs'} at ${at === 'half' ? 'half of its maximum' : `${fmt(Number(at))}/s`} (10 s)`;
+    const seconds = [...lines].reverse().find((l) => l.scenario === s)?.params['seconds'];
+    const label = `latency, ${scenario === 'register' ? 'REGISTER' : 'subscribe dialogs'} at ${at === 'half' ? 'half of its maximum' : `${fmt(Number(at))}/s`} (${String(seconds)} s)`;
     return { label, c: cell('comsipl'), k: cell('kamailio'), ratio: '', target: 'p99 ≤ 10 ms' };
   });
 }

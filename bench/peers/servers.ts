@@ -59,7 +59,7 @@ export class ServerUnderTest {
       ];
     } else {
       if (o.kamVariant === 'ws') wsPort = await freeUdpPort();
-      const files = prepareKamailio(join(o.repo, 'bench/peers'), dir, o.kamVariant, wsPort);
+      const files = prepareKamailio(join(o.repo, 'bench/peers'), dir, o.kamVariant, port);
       ctl = files.ctlSocket;
       argv = ['kamailio', ...kamailioArgs(files, port, o.kam, wsPort)];
     }

@@ -16,6 +16,8 @@ export const RATE_SCENARIOS = {
   subscribe: 'subscribe.xml',
   'publish-lifecycle': 'publish.xml',
   mixed: 'mixed.xml',
+  dialog: 'dialog.xml',
+  rls: 'rls.xml',
 } as const;
 export type RateScenario = keyof typeof RATE_SCENARIOS;
 
