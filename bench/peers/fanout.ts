@@ -79,7 +79,8 @@ export async function runFanout(o: ServerOptions, server: ServerName, f: FanoutO
       scenarioFile: file('fanout-end.xml'), target, rate: Math.min(f.presentities, 200), calls: f.presentities, dir: eDir,
       ...(await sippPorts()), timeoutS: 40, inf: join(dir, 'presentities.csv'),
     });
-    const wTimer = setTimeout(() => stopWatchers.abort(), 45_000);
+    // A watcher whose fanout-end NOTIFY SIPp auto-answered ends after its 30-s idle wait.
+    const wTimer = setTimeout(() => stopWatchers.abort(), 60_000);
     const w = await watchers;
     clearTimeout(wTimer);
     const rows = readCounts(wDir);

@@ -164,5 +164,9 @@ export function parseOptions(argv: string[]): KitOptions {
   for (const [p, w] of [...o.memoryShapes, o.restartShape, ...(o.restartComsiplShape === null ? [] : [o.restartComsiplShape])]) {
     if (p * w < 1 || p * w > 2_000_000) throw new Error('subscriptions per shape must be 1..2,000,000');
   }
+  // fanout-watcher.xml ends a watcher after 30 s without a NOTIFY: all must be subscribed well before.
+  if ((o.fanout.presentities * o.fanout.watchers) / o.fanout.subscribeRate > 20) {
+    throw new Error('fan-out: subscriptions / --fanout-subscribe-rate must stay under 20 s (the watchers wait 30 s for a NOTIFY)');
+  }
   return o;
 }
