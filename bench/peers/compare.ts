@@ -132,6 +132,7 @@ async function main(argv: string[]): Promise<number> {
           const half = maxRate[server]![sc];
           const runs: [string, number][] = [];
           if (half !== undefined && half > 0) runs.push(['half', Math.max(1, Math.round(half / 2))]);
+          else if (half === 0) log(`  ${server} ${sc}: no clean rate found by the ramp: no half-maximum run`);
           else log(`  ${server} ${sc}: no maximum known (run the ramp or pass --max ${server}.${sc}=N): no half-maximum run`);
           if (fixed > 0) runs.push([String(fixed), fixed]);
           for (const [at, rate] of runs) {

@@ -8,7 +8,7 @@ import type { SippResult } from '../sipp/sipp.js';
 import { median, ratesPerSecond, readCounts, readRows, sumCols, valueAt } from './counts.js';
 import { cpuSecondsOf, statOf } from './proc.js';
 import { ServerUnderTest, type ServerName, type ServerOptions } from './servers.js';
-import { failedOf, runSippTimed, sippPorts } from './steps.js';
+import { errorSummary, failedOf, runSippTimed, sippPorts } from './steps.js';
 
 export interface FanoutOptions {
   presentities: number;
@@ -105,6 +105,7 @@ export async function runFanout(o: ServerOptions, server: ServerName, f: FanoutO
       serverCpuPercent: Math.round(((cpu1 - cpu0) / pubWall) * 100),
       watcherSippCpuPercent: w0 === null || w1 === null ? null : Math.round(((w1 - w0) / pubWall) * 100),
       startMs: Math.round(msToAnswer), note: note(w.result, pub.result),
+      watcherErrors: errorSummary(wDir), publisherErrors: errorSummary(pDir),
     };
   } finally {
     stopWatchers.abort();

@@ -72,7 +72,10 @@ function memoryRows(lines: RecordLine[]): Row[] {
 }
 
 function latencyRows(lines: RecordLine[]): Row[] {
-  const names = [...new Set(lines.filter((l) => l.scenario.startsWith('latency:')).map((l) => l.scenario))];
+  // register before subscribe, half of the maximum before the fixed rate
+  const order = (s: string): string => s.replace('@half', '@0');
+  const names = [...new Set(lines.filter((l) => l.scenario.startsWith('latency:')).map((l) => l.scenario))]
+    .sort((a, b) => order(a).localeCompare(order(b), 'en', { numeric: true }));
   return names.map((s) => {
     const cell = (server: string): string => {
       const f = find(lines, server, s);
