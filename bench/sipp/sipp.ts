@@ -22,6 +22,10 @@ export interface SippRun {
   /** Injection file (-inf), optional. */
   inf?: string;
   extra?: string[];
+  /** Stops SIPp early (SIGTERM): counts up to then are read from its periodic CSV rows. */
+  signal?: AbortSignal;
+  /** Told SIPp's pid once it runs (e.g. to read its CPU time from /proc). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface SippResult {
@@ -91,6 +95,12 @@ export function runSipp(r: SippRun): Promise<SippResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn('sipp', sippArgs(r), { cwd: r.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    if (child.pid !== undefined) r.onSpawn?.(child.pid);
+    const onAbort = (): void => {
+      child.kill('SIGTERM');
+    };
+    if (r.signal?.aborted === true) onAbort();
+    else r.signal?.addEventListener('abort', onAbort, { once: true });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString('utf8')).slice(-4000);
@@ -99,10 +109,12 @@ export function runSipp(r: SippRun): Promise<SippResult> {
     const guard = setTimeout(() => child.kill('SIGKILL'), (r.timeoutS + 15) * 1000);
     child.on('error', (err) => {
       clearTimeout(guard);
+      r.signal?.removeEventListener('abort', onAbort);
       reject(err);
     });
     child.on('exit', (code) => {
       clearTimeout(guard);
+      r.signal?.removeEventListener('abort', onAbort);
       const wallSeconds = (performance.now() - t0) / 1000;
       let stat: Record<string, number> = {};
       let rtts: number[] = [];
