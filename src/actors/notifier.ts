@@ -7,7 +7,6 @@
 //    `hold`, and is woken here when the interval ends.
 // Bodies are composed once per presentity version and shared by all its watchers in a turn.
 import { isIP } from 'node:net';
-import { parseUri } from '../codec/sip/uri.js';
 import { renderNotify } from '../codec/sip/notify.js';
 import { closedPidf, composePidf } from '../codec/pidf/compose.js';
 import { WATCHERINFO_CONTENT_TYPE } from '../codec/winfo/render.js';
@@ -45,25 +44,52 @@ interface Job {
   owner: PresentityActor;
 }
 
+/**
+ * Host and port of a SIP URI without a full parse (this runs per NOTIFY): `sip:u@h:p;params`,
+ * `sips:h`, `<sip:[v6]:p;lr>`. null when it is not that shape.
+ */
+export function hostPort(uri: string): { host: string; port: number | null } | null {
+  let s = uri.indexOf('<');
+  s = s < 0 ? 0 : s + 1;
+  const colon = uri.indexOf(':', s);
+  if (colon < 0) return null;
+  const scheme = uri.slice(s, colon).toLowerCase();
+  if (scheme !== 'sip' && scheme !== 'sips') return null;
+  let end = uri.length;
+  for (const stop of [';', '?', '>']) {
+    const k = uri.indexOf(stop, colon + 1);
+    if (k >= 0 && k < end) end = k;
+  }
+  const at = uri.lastIndexOf('@', end);
+  const h = at > colon ? at + 1 : colon + 1;
+  let host: string;
+  let rest: number;
+  if (uri.charCodeAt(h) === 0x5b) {
+    const close = uri.indexOf(']', h);
+    if (close < 0 || close > end) return null;
+    host = uri.slice(h + 1, close);
+    rest = close + 1;
+  } else {
+    const c = uri.indexOf(':', h);
+    rest = c >= 0 && c < end ? c : end;
+    host = uri.slice(h, rest);
+  }
+  if (rest >= end || uri.charCodeAt(rest) !== 0x3a) return { host, port: null };
+  const port = Number(uri.slice(rest + 1, end));
+  return Number.isInteger(port) && port > 0 && port < 65536 ? { host, port } : null;
+}
+
 /** Where a NOTIFY goes: the first route, else the remote target, else the SUBSCRIBE's source. */
 export function notifyDestination(r: Sub): Destination {
-  const first = r.routes[0];
-  let target = r.target;
-  if (first !== undefined) {
-    const lt = first.indexOf('<');
-    const gt = first.indexOf('>', lt + 1);
-    target = lt >= 0 && gt > lt ? first.slice(lt + 1, gt) : first;
-  }
-  const uri = parseUri(target);
-  const host = uri === null ? '' : uri.host.startsWith('[') ? uri.host.slice(1, -1) : uri.host;
-  const fam = isIP(host);
-  if (uri === null || fam === 0) {
+  const hp = hostPort(r.routes.length > 0 ? r.routes[0]! : r.target);
+  const fam = hp === null ? 0 : isIP(hp.host);
+  if (hp === null || fam === 0) {
     // FIXME(RFC 3263): no DNS resolution of host names; use the flow the SUBSCRIBE came on.
     const sp = r.source.lastIndexOf(' ');
     const address = r.source.slice(0, sp);
     return { address, port: Number(r.source.slice(sp + 1)), family: isIP(address) === 6 ? 6 : 4 };
   }
-  return { address: host, port: uri.port ?? 5060, family: fam === 6 ? 6 : 4 };
+  return { address: hp.host, port: hp.port ?? 5060, family: fam === 6 ? 6 : 4 };
 }
 
 export class Notifier implements NotifySink {
