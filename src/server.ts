@@ -28,6 +28,8 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { PRODUCT } from './version.js';
 import { StatsReporter } from './stats-reporter.js';
+import { metrics } from './metrics/metrics.js';
+import { aorKey } from './policy/aor.js';
 
 const SUPPORTED: string[] = [];
 /**
@@ -103,6 +105,11 @@ export class Server {
       contactFor: (c) => this.contactFor(c.source),
       authorize: (p, w) => this.authorize(p, w),
     };
+  }
+
+  /** Requests admitted and not yet answered (the --max-pending figure). */
+  get inFlight(): number {
+    return this.#inflight;
   }
 
   /** SIGHUP: re-read the users file and the watcher rules; a broken file keeps the old one. */
@@ -261,6 +268,7 @@ export class Server {
     }
     let answered = false;
     this.#inflight++;
+    const t0 = metrics.now();
     const ctx: RequestContext = {
       req,
       pidf: rec.pidf,
@@ -272,6 +280,9 @@ export class Server {
         answered = true;
         this.#inflight--;
         this.#sendResponse(req, source, status, key, opts);
+        const ms = metrics.now() - t0;
+        metrics.request(req.method, status, ms);
+        if (this.#debug) this.#logRequest(req, status, ms);
       },
     };
     if (rec.gate !== null) {
@@ -289,6 +300,12 @@ export class Server {
       return;
     }
     routeRequest(ctx, this.#router);
+  }
+
+  /** The one debug line per handled request (only built when debug is on). */
+  #logRequest(req: SipRequest, status: number, ms: number): void {
+    const target = req.method === 'REGISTER' ? getHeader(req, 'To') ?? '' : req.uri;
+    this.log.debug({ method: req.method, aor: aorKey(target), status, ms: +ms.toFixed(2) }, 'request');
   }
 
   contactFor(source: Destination): string {

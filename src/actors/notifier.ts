@@ -26,6 +26,7 @@ import { randomToken } from '../core/context.js';
 import { closedPidf } from '../codec/pidf/compose.js';
 import { WATCHERINFO_CONTENT_TYPE } from '../codec/winfo/render.js';
 import { watcherInfoBody } from '../core/winfo-body.js';
+import { metrics } from '../metrics/metrics.js';
 
 /** Hard cap on dialogs waiting for a NOTIFY slot; past it a change is only marked dirty. */
 const BACKLOG_CAP = 1_000_000;
@@ -84,6 +85,11 @@ export class Notifier {
     this.#ua = ua;
   }
 
+  /** NOTIFYs rendering or awaiting their transaction's end. */
+  get inFlight(): number {
+    return this.#active;
+  }
+
   /** NOTIFYs waiting for a slot (backlog) or held by the minimum interval. */
   get waiting(): number {
     return this.#backlog.size + this.#held.size;
@@ -111,10 +117,12 @@ export class Notifier {
   notify(sub: Subscription, urgent = true): void {
     if (sub.ended) return;
     if (sub.inFlight) {
+      metrics.notify('coalesced');
       sub.dirty = true;
       return;
     }
     if (!urgent && sub.ending === null && (sub.holdUntil ?? 0) > Date.now()) {
+      metrics.notify('coalesced');
       sub.dirty = true;
       this.#held.add(sub);
       return;
@@ -236,6 +244,7 @@ export class Notifier {
         for (let i = 0; i < bufs.length; i++) {
           const w = live[i]!;
           this.sent++;
+          metrics.notify('sent');
           this.#tx.start(notifies[i]!.branch, bufs[i]!, w.dest, t, (status, retryAfter) => this.#outcome(w.sub, status, retryAfter));
         }
       },
@@ -257,6 +266,7 @@ export class Notifier {
   #outcome(sub: Subscription, status: number, retryAfter: number | null): void {
     sub.inFlight = false;
     this.#active--;
+    if (status >= 300) metrics.notify('failed');
     if (this.#backlog.size > 0) this.#drain();
     if (sub.ended) return;
     if (sub.ending !== null && sub.rec.state === 'terminated' && !sub.dirty) {

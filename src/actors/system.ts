@@ -7,6 +7,7 @@ import { PresentityActor } from './presentity-actor.js';
 import { TimerWheel } from './timer-wheel.js';
 import { expireBindings } from './registration-actor.js';
 import type { Logger } from '../log.js';
+import { metrics } from '../metrics/metrics.js';
 
 /** A watcher dialog at run time: its persisted record plus NOTIFY pacing state. */
 export interface Subscription {
@@ -81,8 +82,10 @@ export class ActorSystem {
   /** Counts a store write while it waits for its group commit (STYLE rule 7: a bounded fdb queue). */
   #track<T>(p: Promise<T>): Promise<T> {
     this.pendingWrites++;
+    const t0 = metrics.now();
     const done = (): void => {
       this.pendingWrites--;
+      metrics.commit(metrics.now() - t0);
     };
     p.then(done, done);
     return p;
