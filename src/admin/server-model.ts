@@ -246,7 +246,7 @@ export class ServerModel implements AdminModel, MetricsSource {
     if (key === null) throw new AdminError(404, 'no registration for that AoR');
     const now = Date.now();
     const current = sys.bindingsOf(key, now);
-    let keep = current;
+    let keep: typeof current = [];
     if (contact !== undefined) {
       const want = parseUri(contact);
       keep = current.filter((b) => {

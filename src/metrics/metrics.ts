@@ -82,6 +82,7 @@ export class Metrics {
 
   request(method: string, status: number, ms: number): void {
     const m = methodIndex(method);
+    // A status outside 100..699 is never sent; if one were, it counts as a server error (500).
     const col = status >= 100 && status < 700 ? status - 100 : 400;
     this.#requests.inc(m, col);
     this.#latency.observe(m, ms / 1000);
