@@ -14,6 +14,7 @@
   let charts = null;
   const series = { t: [], rate: [], p50: [], p99: [] };
   const watcherReloads = new Map();
+  let summaryHead = '';
 
   class Unauthorized extends Error {}
 
@@ -81,7 +82,12 @@
   async function loadStatus() {
     const s = await api('/api/status');
     const sip = s.sip.map((l) => `${l.transport} ${l.host}:${l.port}`).join(', ');
-    $('#summary').textContent = `${s.version} · SIP ${sip} · auth ${s.auth} · ${s.users} users · ${s.counts.registrations} registered · ${s.counts.subscriptions} subscriptions`;
+    summaryHead = `${s.version} · SIP ${sip} · auth ${s.auth} · ${s.users} user${s.users === 1 ? '' : 's'}`;
+    showCounts(s.counts);
+  }
+
+  function showCounts(c) {
+    $('#summary').textContent = `${summaryHead} · ${c.registrations} registered · ${c.presentities} presentities · ${c.subscriptions} subscriptions`;
   }
 
   async function loadPresentities() {
@@ -181,6 +187,7 @@
         break;
       case 'stats':
         addSample(data);
+        showCounts(data);
         break;
     }
   }
@@ -254,6 +261,7 @@
     series.p50.push(s.p50Ms);
     series.p99.push(s.p99Ms);
     for (const k of Object.keys(series)) if (series[k].length > POINTS) series[k].shift();
+    $('#charts').dataset.last = String(s.t); // when the newest sample came (server clock, ms)
     if (charts !== null) {
       charts.rate.setData([series.t, series.rate]);
       charts.latency.setData([series.t, series.p50, series.p99]);

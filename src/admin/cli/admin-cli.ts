@@ -149,7 +149,7 @@ export async function runAdminCli(name: string, argv: string[], ioIn: Partial<Cl
   const json = argv.includes('--json');
   const split = splitArgs(argv.filter((a) => a !== '--json'), ['--data', '--http', '--token-file', ...cmd.flags]);
   if ('error' in split) {
-    io.stderr.write(`comsipl ${name}: ${split.error}. usage: ${cmd.usage}\n`);
+    io.stderr.write(`comsipl ${name}: ${split.error} (see comsipl ${name} --help)\n`);
     return 2;
   }
   const lines: string[] = [];
@@ -160,7 +160,7 @@ export async function runAdminCli(name: string, argv: string[], ioIn: Partial<Cl
     return 0;
   } catch (e) {
     if (!(e instanceof CliError)) throw e;
-    io.stderr.write(`comsipl ${name}: ${e.message}${e.code === 2 ? `. usage: ${cmd.usage}` : ''}\n`);
+    io.stderr.write(`comsipl ${name}: ${e.message}${e.code === 2 ? ` (see comsipl ${name} --help)` : ''}\n`);
     return e.code;
   }
 }
