@@ -110,12 +110,17 @@ export class DataLock {
     else writeFileSync(join(this.#dir, ADMIN_URL_FILE), `${adminUrl}\n`, { mode: 0o644 });
   }
 
+  /** Never throws: it also runs after a start failed because the directory is unusable. */
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    rmSync(join(this.#dir, ADMIN_URL_FILE), { force: true });
-    if (holderOf(this.#dir) === process.pid) rmSync(join(this.#dir, PID_FILE), { force: true });
     this.#socket?.close();
+    try {
+      rmSync(join(this.#dir, ADMIN_URL_FILE), { force: true });
+      if (holderOf(this.#dir) === process.pid) rmSync(join(this.#dir, PID_FILE), { force: true });
+    } catch {
+      /* nothing of ours can be there */
+    }
   }
 }
 
