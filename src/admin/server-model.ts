@@ -15,11 +15,10 @@ import { composePidf } from '../codec/pidf/compose.js';
 import { parseUri, uriEquals } from '../codec/sip/uri.js';
 import { aorKey, isWildcardKey } from '../policy/aor.js';
 import { WatcherRules, RulesFileError, type SettableDecision } from '../policy/watcher-rules.js';
-import { addUser, loadUsers, removeUser, checkAddUserInput } from '../auth/users-file.js';
 import { VERSION } from '../version.js';
-import type { MetricsSource } from '../metrics/metrics.js';
 import { pageKeys, mapPage } from './paging.js';
 import { presenceStateOf, noteOf } from './presence-state.js';
+import { addUserIn, countUsersIn, listUsersIn, removeUserIn } from './users.js';
 import {
   AdminError, type AdminModel, type ApprovalDecision, type ChangeEvent, type Counts, type EndReason, type Page, type PageRequest,
   type PendingApproval, type PresentityFilter, type PresentitySummary, type PresentityView, type RegistrationFilter,
@@ -40,7 +39,7 @@ function checkedKey(aor: string): string | null {
   return at > 0 && at < k.length - 1 && !/\s/.test(k) ? k : null;
 }
 
-export class ServerModel implements AdminModel, MetricsSource {
+export class ServerModel implements AdminModel {
   readonly #srv: Server;
   readonly #startedAt = new Date();
   readonly #listeners = new Set<(e: ChangeEvent) => void>();
@@ -71,12 +70,7 @@ export class ServerModel implements AdminModel, MetricsSource {
   }
 
   #userCount(): number {
-    if (this.#srv.auth !== null) return this.#srv.auth.userCount;
-    try {
-      return Object.keys(loadUsers(this.#srv.cfg.users).users).length;
-    } catch {
-      return 0;
-    }
+    return this.#srv.auth !== null ? this.#srv.auth.userCount : countUsersIn(this.#srv.cfg.users);
   }
 
   counts(): Counts {
@@ -89,17 +83,6 @@ export class ServerModel implements AdminModel, MetricsSource {
       notifyBacklog: notifier.waiting, notifyInFlight: notifier.inFlight,
       received: stats.received, malformed: stats.bad, retransmissions: stats.retransmissions, overloaded: stats.overloaded,
     };
-  }
-
-  // MetricsSource: the same figures, read at scrape time.
-  gauges(): ReturnType<MetricsSource['gauges']> {
-    const c = this.counts();
-    return { ...c, subscriptions: c.subscriptionsByEvent };
-  }
-
-  counters(): ReturnType<MetricsSource['counters']> {
-    const c = this.counts();
-    return { received: c.received, malformed: c.malformed, retransmissions: c.retransmissions, overloaded: c.overloaded };
   }
 
   // ---- reads -----------------------------------------------------------------------------
@@ -260,22 +243,17 @@ export class ServerModel implements AdminModel, MetricsSource {
   }
 
   listUsers(): UserView[] {
-    const users = loadUsers(this.#srv.cfg.users).users;
-    return Object.keys(users).sort().map((aor) => ({ aor, realm: users[aor]!.realm, algorithms: Object.keys(users[aor]!.ha1) }));
+    return listUsersIn(this.#srv.cfg.users);
   }
 
   addUser(aor: string, password: string, realm?: string): { created: boolean; aor: string; realm: string } {
-    const at = aor.lastIndexOf('@');
-    const input = { user: aor.slice(0, at), domain: aor.slice(at + 1), password, ...(realm !== undefined ? { realm } : {}) };
-    const bad = at <= 0 ? `'${aor}' is not user@domain` : checkAddUserInput(input);
-    if (bad !== null) throw new AdminError(400, bad);
-    const r = addUser(this.#srv.cfg.users, input);
+    const r = addUserIn(this.#srv.cfg.users, aor, password, realm);
     this.#srv.reload('admin api');
     return r;
   }
 
   removeUser(aor: string): boolean {
-    const removed = removeUser(this.#srv.cfg.users, aor);
+    const removed = removeUserIn(this.#srv.cfg.users, aor);
     if (removed) this.#srv.reload('admin api');
     return removed;
   }

@@ -12,7 +12,8 @@ import { RulesFileError } from '../policy/watcher-rules.js';
 import { ServerModel } from '../admin/server-model.js';
 import { AdminServer } from '../admin/http/admin-server.js';
 import { ensureToken } from '../admin/http/token.js';
-import { metrics } from '../metrics/metrics.js';
+import { metrics, type MetricsSource } from '../metrics/metrics.js';
+import type { AdminModel } from '../admin/model.js';
 import { VERSION } from '../version.js';
 import { DataDirLocked, lockDataDir, type DataLock } from './data-lock.js';
 
@@ -22,6 +23,20 @@ export interface Running {
 }
 
 class StartError extends Error {}
+
+/** The gauges and server counters of /metrics, read from the model at scrape time. */
+function metricsSource(model: AdminModel): MetricsSource {
+  return {
+    gauges: () => {
+      const c = model.counts();
+      return { ...c, subscriptions: c.subscriptionsByEvent };
+    },
+    counters: () => {
+      const c = model.counts();
+      return { received: c.received, malformed: c.malformed, retransmissions: c.retransmissions, overloaded: c.overloaded };
+    },
+  };
+}
 
 function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -93,7 +108,7 @@ export async function start(cfg: Readonly<Config>, log: Logger): Promise<Running
       log.warn({ users: cfg.users }, `authentication is on but the users file has no users: every REGISTER/PUBLISH/SUBSCRIBE will be refused (add one: ${addUserCommand(cfg)})`);
     }
     const model = new ServerModel(server);
-    metrics.setSource(model);
+    metrics.setSource(metricsSource(model));
     admin = await startAdmin(cfg, model, log);
     lock.writeInfo(admin?.url ?? null);
     await server.start();

@@ -12,6 +12,10 @@ import { startServer, type RunningServer } from '../support/server.js';
 import { REPO_ROOT } from '../support/fixtures.js';
 import { SipUA, rand, PIDF, hdr } from '../support/sip-ua.js';
 import { subscribe } from '../hardening/helpers.js';
+import { Readable, Writable } from 'node:stream';
+import { runAdminCli } from '../../src/admin/cli/admin-cli.js';
+import { runUserCli } from '../../src/auth/user-cli.js';
+import { runRulesCli } from '../../src/policy/rules-cli.js';
 
 const run = promisify(execFile);
 const MAIN = join(REPO_ROOT, 'dist/src/main.js');
@@ -20,7 +24,8 @@ let data: string;
 let srv: RunningServer;
 let ua: SipUA;
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+/** The real binary: a process per call (used where the entry point itself is under test). */
+async function bin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
   try {
     const r = await run(process.execPath, [MAIN, ...args], { timeout: 30_000, env: { ...process.env, COMSIPL_DATA: '', COMSIPL_HTTP: '', COMSIPL_ADMIN_TOKEN: '', ...env } });
     return { code: 0, out: r.stdout, err: r.stderr };
@@ -28,6 +33,24 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
     const x = e as { code: number; stdout: string; stderr: string };
     return { code: x.code, out: x.stdout, err: x.stderr };
   }
+}
+
+function sink(): { stream: Writable; text: () => string } {
+  let text = '';
+  return { stream: new Writable({ write(chunk, _enc, cb) { text += String(chunk); cb(); } }), text: () => text };
+}
+
+/** The same subcommands in this process (what main dispatches to), with their own streams. */
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+  const out = sink();
+  const err = sink();
+  const io = { stdin: Readable.from([]), stdout: out.stream, stderr: err.stream };
+  const [name, ...rest] = args;
+  let code: number;
+  if (name === 'user') code = await runUserCli(rest, io);
+  else if (name === 'rules') code = await runRulesCli(rest, io);
+  else code = await runAdminCli(name!, rest, io, { COMSIPL_DATA: '', COMSIPL_HTTP: '', COMSIPL_ADMIN_TOKEN: '', ...env });
+  return { code, out: out.text(), err: err.text() };
 }
 
 before(async () => {
@@ -57,7 +80,8 @@ test('--help on every subcommand, on stdout with exit 0', async () => {
     [['load', '--help'], /^usage: comsipl load/],
   ];
   for (const [args, re] of cases) {
-    const r = await cli(args);
+    const viaBinary = args[0] === '--help' || args[0] === 'load' || args[0] === 'status';
+    const r = await (viaBinary ? bin(args) : cli(args));
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.err}`);
     assert.match(r.out, re, args.join(' '));
     assert.equal(r.err, '', args.join(' '));
@@ -73,7 +97,7 @@ test('status, registrations, presence and watchers print what the server holds',
   const d = await subscribe(ua, srv.port, aor, `sip:watcher@${HOST}`);
   await ua.waitNotify(d.callId, 5000, 0);
 
-  const status = await cli(['status', '--data', data]);
+  const status = await bin(['status', '--data', data]); // once through the real entry point
   assert.equal(status.code, 0, status.err);
   assert.match(status.out, /^ComSIPL \S+, ready, up since /);
   assert.match(status.out, new RegExp(`SIP: +udp 127\\.0\\.0\\.1:${srv.port}`));
@@ -148,7 +172,7 @@ test('user remove edits the users file; the running server sees it', async () =>
 
 test('failures: usage errors exit 2; no server, or another server\'s token, exit 1 with one line', async () => {
   for (const args of [['presence'], ['watchers', 'a@b', 'c@d'], ['kick'], ['kick', 'everyone'], ['registrations', 'extra'], ['status', '--colour', 'x'], ['status', '--http', 'nohost']]) {
-    const r = await cli([...args, '--data', data]);
+    const r = await (args[0] === 'status' ? bin : cli)([...args, '--data', data]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
     assert.equal(r.err.trim().split('\n').length, 1);
   }
