@@ -154,6 +154,18 @@
     }, 200));
   }
 
+  let lastResync = 0;
+  let resyncTimer = null;
+  function resync() {
+    if (resyncTimer !== null) return;
+    const wait = Math.max(0, lastResync + 5000 - Date.now());
+    resyncTimer = setTimeout(() => {
+      resyncTimer = null;
+      lastResync = Date.now();
+      loadPresentities().catch(() => {});
+    }, wait);
+  }
+
   function countCards() {
     $('#presentity-count').textContent = `(${document.querySelectorAll('.card').length})`;
   }
@@ -184,6 +196,11 @@
       case 'rules':
         feedLine('watcher rules reloaded');
         loadPresentities().catch(() => {});
+        break;
+      case 'resync':
+        // A storm of changes (e.g. thousands of phones registering): one line, one bounded reload.
+        feedLine(`${data.changes} changes`);
+        resync();
         break;
       case 'stats':
         addSample(data);

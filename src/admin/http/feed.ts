@@ -7,6 +7,8 @@
 //   watcher      {id, presentity, watcher, event, state}  a subscription came, changed or went
 //   rules        {}                                       rules reloaded: re-read watchers
 //   stats        {t, rate, p50Ms, p99Ms, registrations, presentities, subscriptions}   every second
+//   resync       {changes}                               more changes in one flush than are worth
+//                                                         sending one by one: re-read the listing
 //
 // Changes are coalesced per key for FLUSH_MS (a flood of PUBLISHes for one AoR is one event),
 // and the model is only listened to while at least one board is connected. A client that stops
@@ -22,7 +24,8 @@ const STATS_MS = 1000;
 const HEARTBEAT_MS = 15_000;
 const MAX_CLIENTS = 32;
 const MAX_BUFFERED = 1 << 20;
-const MAX_PENDING_KEYS = 10_000;
+/** Past this many changes in one flush (a registration storm), one `resync` replaces them. */
+const MAX_EVENTS_PER_FLUSH = 200;
 
 function keyOf(e: ChangeEvent): string {
   switch (e.kind) {
@@ -37,6 +40,8 @@ export class LiveFeed {
   readonly #model: AdminModel;
   readonly #clients = new Set<ServerResponse>();
   readonly #pending = new Map<string, ChangeEvent>();
+  /** Changes counted instead of kept during a storm; > 0 means the next flush is a resync. */
+  #overflow = 0;
   #unsubscribe: (() => void) | null = null;
   #timers: NodeJS.Timeout[] = [];
   #flushTimer: NodeJS.Timeout | null = null;
@@ -89,6 +94,7 @@ export class LiveFeed {
     if (this.#flushTimer !== null) clearTimeout(this.#flushTimer);
     this.#flushTimer = null;
     this.#pending.clear();
+    this.#overflow = 0;
   }
 
   #drop(res: ServerResponse): void {
@@ -97,14 +103,23 @@ export class LiveFeed {
   }
 
   #queue(e: ChangeEvent): void {
-    // Past the bound, older keys still flush; new ones wait for the board's next full reload.
-    if (this.#pending.size >= MAX_PENDING_KEYS && !this.#pending.has(keyOf(e))) return;
-    this.#pending.set(keyOf(e), e);
+    // Bounded: once a flush is going to be a resync, further changes need no keeping.
+    if (this.#overflow > 0) this.#overflow++;
+    else if (this.#pending.size >= MAX_EVENTS_PER_FLUSH && !this.#pending.has(keyOf(e))) {
+      this.#overflow = this.#pending.size + 1;
+      this.#pending.clear();
+    } else this.#pending.set(keyOf(e), e);
     this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
   }
 
   #flush(): void {
     this.#flushTimer = null;
+    if (this.#overflow > 0) {
+      const changes = this.#overflow;
+      this.#overflow = 0;
+      this.#broadcast(`event: resync\ndata: ${JSON.stringify({ changes })}\n\n`);
+      return;
+    }
     let out = '';
     for (const e of this.#pending.values()) {
       const { kind, ...data } = e;
