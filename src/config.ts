@@ -51,6 +51,10 @@ export interface Config {
   maxNotifies: number;
   /** Shortest time between two state NOTIFYs of one dialog (RFC 3856 §6.10 throttling); 0 = none. */
   notifyMinInterval: number;
+  /** Admin listener (HTTP API, /metrics, board): 'host:port', '[v6]:port' or 'off'; '' = the default (adminAddress). */
+  http: string;
+  /** 'json' lines (default) or 'pretty' (pino-pretty, for terminals). */
+  logFormat: 'json' | 'pretty';
   /** SIP timer T1 in ms for our NOTIFY client transactions. Hidden: COMSIPL_TEST_T1_MS only, for tests. */
   timerT1: number;
 }
@@ -83,10 +87,16 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   maxStoreQueue: 20000,
   maxNotifies: 20000,
   notifyMinInterval: 0,
+  http: '',
+  logFormat: 'json',
   timerT1: 500,
 });
 
 export class ConfigError extends Error {}
+
+/** Default port of the admin listener (HTTP): not a SIP port, beside the usual exporter range. */
+export const ADMIN_PORT = 9060;
+
 
 type Kind = 'string' | 'port' | 'int' | 'list' | 'level' | 'policy' | 'auth' | 'text';
 interface OptionSpec { key: keyof Config; flag: string; env: string; kind: Kind; help: string; min?: number }
@@ -116,9 +126,35 @@ const OPTIONS: OptionSpec[] = [
   { key: 'maxStoreQueue', flag: '--max-store-queue', env: 'COMSIPL_MAX_STORE_QUEUE', kind: 'int', min: 1, help: 'store writes awaiting commit before 503' },
   { key: 'maxNotifies', flag: '--max-notifies', env: 'COMSIPL_MAX_NOTIFIES', kind: 'int', min: 1, help: 'NOTIFYs queued/in flight before the rest wait' },
   { key: 'notifyMinInterval', flag: '--notify-min-interval', env: 'COMSIPL_NOTIFY_MIN_INTERVAL', kind: 'int', min: 0, help: 'min seconds between state NOTIFYs per dialog' },
+  { key: 'http', flag: '--http', env: 'COMSIPL_HTTP', kind: 'text', help: `admin listener host:port or off (empty: 127.0.0.1:${ADMIN_PORT}, port 0 with --port 0)` },
+  { key: 'logFormat', flag: '--log-format', env: 'COMSIPL_LOG_FORMAT', kind: 'text', help: 'json|pretty (pretty: for a terminal)' },
 ];
 
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
+
+
+/** 'host:port' or '[v6]:port' → parts; null when malformed. */
+export function parseHostPort(text: string): { host: string; port: number } | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text.trim());
+  if (m === null) return null;
+  const host = m[1] ?? m[2]!;
+  const port = Number(m[3]);
+  if (isIP(host) === 0 || port > 65535) return null;
+  return { host, port };
+}
+
+/**
+ * Where the admin listener binds, or null for --http off. `explicit` is false for the
+ * default, which the server gives up (with a warning) when its port is taken, so a second
+ * server or a test on the same host still starts; an explicit address that fails stops it.
+ */
+export function adminAddress(cfg: Pick<Config, 'http' | 'port'>): { host: string; port: number; explicit: boolean } | null {
+  if (cfg.http === 'off') return null;
+  if (cfg.http === '') return { host: '127.0.0.1', port: cfg.port === 0 ? 0 : ADMIN_PORT, explicit: false };
+  const hp = parseHostPort(cfg.http);
+  if (hp === null) throw new ConfigError(`--http: '${cfg.http}' is not host:port, [v6]:port or off`);
+  return { ...hp, explicit: true };
+}
 
 /** True for the addresses on which running without authentication is acceptable by default. */
 export function isLoopback(host: string): boolean {
@@ -163,7 +199,11 @@ function convert(spec: OptionSpec, raw: unknown, source: string): unknown {
 }
 
 export function usage(): string {
-  const lines = ['usage: comsipl [serve] [options]    |    comsipl load …    |    comsipl user …    |    comsipl rules …', '', 'options (also COMSIPL_<NAME> environment variables):'];
+  const lines = [
+    'usage: comsipl [serve] [options]',
+    '       comsipl status | presence <aor> | watchers <aor> | registrations | kick …   (a running server, over its admin API)',
+    '       comsipl user …  |  comsipl rules …  |  comsipl load …        (each takes --help)',
+    '', 'options (also COMSIPL_<NAME> environment variables):'];
   for (const o of OPTIONS) lines.push(`  ${(o.flag + ' <v>').padEnd(24)} ${o.help} (default ${JSON.stringify(DEFAULTS[o.key])}; ${o.env})`);
   lines.push(`  ${'--config <file>'.padEnd(24)} JSON file with the same keys (camelCase)`, `  ${'--help'.padEnd(24)} this text`);
   return lines.join('\n');
@@ -226,6 +266,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   if (cfg.users === '') cfg.users = join(cfg.data, 'users.json');
   if (cfg.rules === '') cfg.rules = join(cfg.data, 'rules.json');
+  if (cfg.logFormat !== 'json' && cfg.logFormat !== 'pretty') throw new ConfigError(`--log-format: '${String(cfg.logFormat)}' is not json|pretty`);
+  adminAddress(cfg);
   if (cfg.rateBurst === 0) cfg.rateBurst = Math.max(1, cfg.rateLimit * 2);
   // Undocumented on purpose: only tests shorten T1 (timer F = 64·T1) to see NOTIFY timeouts fast.
   const t1 = env.COMSIPL_TEST_T1_MS;

@@ -2,17 +2,17 @@
 // (V8's default 16 MiB young generation on purpose: 64 MiB restores a million subscriptions in
 // 18 s instead of 30 s, but its scavenges pause the loop for up to 30 ms instead of 11 ms under
 // load; see bench/RESULTS.md.)
-// Entry point: `comsipl [serve] [options]`, or one of the tool sub-commands. Builds the config,
-// the logger and the server; stops cleanly on SIGINT/SIGTERM, reloads users and rules on SIGHUP.
-import { loadConfig, usage, ConfigError, isLoopback } from './config.js';
+// Entry point: `comsipl [serve] [options]`, or one of the tool sub-commands. Builds the config
+// and the logger, starts everything (src/ops/start.ts); stops cleanly on SIGINT/SIGTERM,
+// reloads users and rules on SIGHUP.
+import { loadConfig, usage, ConfigError } from './config.js';
 import { createLogger } from './log.js';
-import { Server } from './server.js';
-import { StoreError } from './store/fdb-store.js';
-import { UsersFileError } from './auth/users-file.js';
-import { RulesFileError } from './policy/watcher-rules.js';
 import { PRODUCT } from './version.js';
 
+const ADMIN_COMMANDS = new Set(['status', 'presence', 'watchers', 'registrations', 'kick']);
+
 async function subcommand(name: string, argv: string[]): Promise<number | null> {
+  if (ADMIN_COMMANDS.has(name)) return (await import('./admin/cli/admin-cli.js')).runAdminCli(name, argv);
   switch (name) {
     case 'load':
       return (await import('./load/cli.js')).runLoadCli(argv);
@@ -53,35 +53,18 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const log = createLogger(cfg.logLevel);
-  let server: Server;
-  try {
-    server = new Server(cfg, log);
-    // Before 'listening', so nobody starts using an open server without having been told.
-    if (cfg.auth === 'off' && !isLoopback(cfg.host)) {
-      // Loud on purpose: an explicit --auth off on a reachable address is an open registrar.
-      const msg = 'AUTHENTICATION IS OFF on a non-loopback address: anyone who can reach this port can register, publish and watch';
-      log.warn({ host: cfg.host }, msg);
-      process.stderr.write(`comsipl: WARNING: ${msg}\n`);
-    } else if (server.auth !== null && server.auth.userCount === 0) {
-      log.warn({ users: cfg.users }, 'authentication is on but the users file has no users: every REGISTER/PUBLISH/SUBSCRIBE will be refused (add one with `comsipl user add`)');
-    }
-    await server.start();
-  } catch (e) {
-    const known = e instanceof StoreError || e instanceof UsersFileError || e instanceof RulesFileError;
-    const msg = known ? (e as Error).message : `cannot start: ${(e as Error).message}`;
-    log.fatal({ err: (e as Error).message }, msg);
-    log.flush();
-    process.stderr.write(`comsipl: ${msg}\n`);
-    return 1;
-  }
+  const log = createLogger(cfg.logLevel, undefined, cfg.logFormat);
+  // Loaded here, not at the top: the CLI sub-commands need none of the server's modules.
+  const { start } = await import('./ops/start.js');
+  const running = await start(cfg, log);
+  if (running === null) return 1;
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'stopping');
-      server.stop().then(
+      running.stop().then(
         () => {
           log.info('stopped');
           log.flush();
@@ -94,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
         },
       );
     };
-    process.on('SIGHUP', () => server.reload('SIGHUP'));
+    process.on('SIGHUP', () => running.server.reload('SIGHUP'));
     // A promise nobody handled is a bug, not a reason to drop every registration and dialog in
     // flight: log it with its stack and keep serving.
     process.on('unhandledRejection', (err) => log.error({ err: (err as Error)?.stack ?? String(err) }, 'unhandled rejection'));

@@ -30,6 +30,8 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { PRODUCT } from './version.js';
 import { StatsReporter } from './stats-reporter.js';
+import { metrics } from './metrics/metrics.js';
+import { aorKey } from './policy/aor.js';
 
 const SUPPORTED: string[] = [];
 /** Datagrams per parse task (libuv reads a few dozen per turn; the cap bounds one task). */
@@ -46,6 +48,7 @@ export interface ServerStats {
 class PendingRequest implements Request {
   identity: string | null = null;
   #answered = false;
+  readonly t0 = metrics.now();
   constructor(
     readonly server: Server,
     readonly msg: SipMsg,
@@ -90,7 +93,12 @@ export class Server {
     this.log = log;
     this.#debug = log.isLevelEnabled('debug');
     const now = Date.now();
-    this.store = store ?? FdbStore.open(cfg.data, { sync: cfg.durability === 'fsync' });
+    if (store === undefined) {
+      const fdb = FdbStore.open(cfg.data, { sync: cfg.durability === 'fsync' });
+      fdb.onCommit = (ms) => metrics.commit(ms);
+      store = fdb;
+    }
+    this.store = store;
     this.transport = new UdpTransport(cfg.host, cfg.port, log, (batch) => this.#onBatch(batch));
     this.#ctx = new ClientTransactions((buf, dest) => this.transport.send(buf, dest), now, cfg.timerT1);
     this.#runner = createRunner(cfg.workers, Math.max(64, cfg.workers * cfg.workers * 16));
@@ -117,6 +125,11 @@ export class Server {
         subscriptions: this.sys.subscriptions,
       }),
     });
+  }
+
+  /** Requests admitted and not yet answered (the --max-pending figure). */
+  get inFlight(): number {
+    return this.#inflight;
   }
 
   /** SIGHUP: re-read the users file and the watcher rules; a broken file keeps the old one. */
@@ -295,6 +308,15 @@ export class Server {
   answer(req: PendingRequest, spec: ResponseSpec): void {
     this.#inflight--;
     this.#send(req.msg, req.source, spec, req.key);
+    const ms = metrics.now() - req.t0;
+    metrics.request(req.msg.method, spec.status, ms);
+    if (this.#debug) this.#logRequest(req.msg, spec.status, ms);
+  }
+
+  /** The one debug line per handled request (only built when debug is on). */
+  #logRequest(msg: SipMsg, status: number, ms: number): void {
+    const target = msg.method === 'REGISTER' ? msg.first(HDR.To) ?? '' : msg.uri;
+    this.log.debug({ method: msg.method, aor: aorKey(target), status, ms: +ms.toFixed(2) }, 'request');
   }
 
   contactFor(source: Destination): string {

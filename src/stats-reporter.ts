@@ -4,6 +4,10 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Logger } from './log.js';
 
+/** Sampling step of the delay histogram. Node records the whole interval between samples, step
+ * included, so an idle loop would read ~10 ms: the step is subtracted to report the lateness. */
+const RESOLUTION_MS = 10;
+
 export interface StatsSource {
   counters(): Record<string, number>;
 }
@@ -17,7 +21,7 @@ export class StatsReporter {
   constructor(log: Logger, source: StatsSource) {
     this.#log = log;
     this.#source = source;
-    this.#delay = monitorEventLoopDelay({ resolution: 10 });
+    this.#delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   }
 
   start(intervalMs: number): void {
@@ -29,11 +33,12 @@ export class StatsReporter {
 
   report(): void {
     const d = this.#delay;
+    const late = (ns: number): number => +Math.max(0, ns / 1e6 - RESOLUTION_MS).toFixed(1);
     const mem = process.memoryUsage();
     this.#log.info(
       {
         ...this.#source.counters(),
-        loopDelayMs: { p50: +(d.percentile(50) / 1e6).toFixed(1), p99: +(d.percentile(99) / 1e6).toFixed(1), max: +(d.max / 1e6).toFixed(1) },
+        loopDelayMs: { p50: late(d.percentile(50)), p99: late(d.percentile(99)), max: late(d.max) },
         heapMiB: Math.round(mem.heapUsed / 1048576),
         rssMiB: Math.round(mem.rss / 1048576),
       },

@@ -15,6 +15,7 @@ import { randomToken } from '../core/random.js';
 import type { ClientTransactions } from '../transaction/client-transactions.js';
 import type { Destination } from '../transport/destination.js';
 import type { Logger } from '../log.js';
+import { metrics } from '../metrics/metrics.js';
 import type { NotifySink, PresentityActor } from './presentity-actor.js';
 import { WITHHELD, type Sub } from './subscription.js';
 
@@ -227,8 +228,10 @@ export class Notifier implements NotifySink {
     const buf = renderNotify(r, { local, transport: 'UDP', branch, cseq: sub.cseq, state: sub.stateHeader(now), userAgent: this.#ua, contentType: type, body });
     this.#active++;
     this.counters.sent++;
+    metrics.notify('sent');
     this.#tx.start(branch, buf, dest, now, (status, retryAfter) => {
       this.#active--;
+      if (status >= 300) metrics.notify('failed');
       owner.tell({ t: 'notified', sub, status, retryAfter });
       if (this.#backlogHead < this.#backlog.length) this.#drain();
     });

@@ -9,6 +9,7 @@ import { step, type PresMsg, type TransitionConfig } from './presentity-transiti
 import { CSEQ_BLOCK, DIRTY, FINAL_SENT, GONE, HELD, IN_FLIGHT, RESERVING, TRANSIENT, type Sub } from './subscription.js';
 import type { TimerWheel, Timed } from './timer-wheel.js';
 import { refuse } from '../core/reply.js';
+import { metrics } from '../metrics/metrics.js';
 import { SIP_ERR } from '../errors.js';
 import type { Publication } from '../codec/pidf/types.js';
 
@@ -30,11 +31,20 @@ export interface PresenceEnv extends TransitionConfig {
   wheel: TimerWheel<Timed>;
   /** Our tag → dialog, for in-dialog requests (every presentity's dialogs). */
   directory: Map<string, Sub>;
+  /** Dialogs per event package. */
+  perEvent: Map<string, number>;
   notifier: NotifySink;
   /** Passivation: the registry forgets an actor that holds nothing. */
   release(actor: PresentityActor): void;
-  /** The watcher list of a presentity changed (winfo subscribers, operators' views). */
-  watchersChanged?(actor: PresentityActor): void;
+  /** Who wants to hear about committed changes (operators' views); null = nobody. */
+  observer: CoreObserver | null;
+}
+
+/** Committed changes, for operators' views (the admin feed). Called only after a commit. */
+export interface CoreObserver {
+  presence(actor: PresentityActor): void;
+  watcher(sub: Sub, state: 'active' | 'pending' | 'terminated' | 'gone'): void;
+  registration(aor: string, bindings: number): void;
 }
 
 /** Retry delay for an expiry whose commit failed (the store is refusing writes). */
@@ -46,7 +56,7 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
 
   constructor(aor: string, env: PresenceEnv) {
     super(env.runtime);
-    this.state = new PresentityState(aor, env.directory);
+    this.state = new PresentityState(aor, env.directory, env.perEvent);
     this.#env = env;
   }
 
@@ -92,6 +102,13 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
     for (const sub of b.outcomes) if ((sub.flags & DIRTY) !== 0) this.want(sub, sub.ending);
     for (const sub of b.reserved) if ((sub.flags & DIRTY) !== 0) this.want(sub, sub.ending);
     if (b.winfo) this.#winfoChanged();
+    const obs = env.observer;
+    if (obs !== null) {
+      if (b.changed) obs.presence(this);
+      for (const sub of b.added) if (!sub.ending) obs.watcher(sub, sub.state);
+      for (const sub of b.notify) if (sub.ending || !b.added.includes(sub)) obs.watcher(sub, sub.ending ? 'terminated' : sub.state);
+      for (const sub of b.gone) obs.watcher(sub, 'gone');
+    }
   }
 
   protected rollback(b: PresBatch, msgs: readonly PresMsg[], err: Error): void {
@@ -125,6 +142,7 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
     const f = sub.flags;
     if ((f & (GONE | FINAL_SENT)) !== 0) return;
     if ((f & (IN_FLIGHT | RESERVING)) !== 0) {
+      if ((f & DIRTY) === 0) metrics.notify('coalesced');
       sub.flags = f | DIRTY;
       return;
     }
@@ -163,7 +181,6 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
 
   #winfoChanged(): void {
     for (let sub = this.state.head; sub !== null; sub = sub.next) if (sub.event === 'presence.winfo') this.want(sub, true);
-    this.#env.watchersChanged?.(this);
   }
 
   // ---- what NOTIFY bodies are made of ---------------------------------------------------------

@@ -36,9 +36,13 @@ export class PresentityState {
   #topic: Topic | null = null;
   #topics: Topic[] | null = null;
 
-  constructor(aor: string, directory: Map<string, Sub>) {
+  /** Dialogs per event package, all presentities together (a gauge read at scrape time). */
+  readonly #perEvent: Map<string, number>;
+
+  constructor(aor: string, directory: Map<string, Sub>, perEvent: Map<string, number> = new Map()) {
     this.aor = aor;
     this.directory = directory;
+    this.#perEvent = perEvent;
   }
 
   get empty(): boolean {
@@ -75,6 +79,7 @@ export class PresentityState {
     this.head = sub;
     this.count++;
     this.directory.set(sub.tag, sub);
+    this.#perEvent.set(sub.event, (this.#perEvent.get(sub.event) ?? 0) + 1);
   }
 
   unlink(sub: Sub): void {
@@ -84,6 +89,9 @@ export class PresentityState {
     sub.next = sub.prev = null;
     this.count--;
     if (this.directory.get(sub.tag) === sub) this.directory.delete(sub.tag);
+    const n = (this.#perEvent.get(sub.event) ?? 1) - 1;
+    if (n > 0) this.#perEvent.set(sub.event, n);
+    else this.#perEvent.delete(sub.event);
   }
 }
 
@@ -99,6 +107,8 @@ export class PresBatch implements Batch {
   readonly notify: Sub[] = [];
   /** Dialogs whose expiry moved or began: (re)schedule. */
   readonly timers: Sub[] = [];
+  /** Dialogs this batch created. */
+  readonly added: Sub[] = [];
   /** Dialogs that left the presentity: forget their timer. */
   readonly gone: Sub[] = [];
   /** NOTIFY outcomes processed: clear their in-flight mark (commit or not). */
@@ -159,6 +169,7 @@ export class PresBatch implements Batch {
   addSub(sub: Sub): void {
     const s = this.#state;
     s.link(sub);
+    this.added.push(sub);
     this.#undo.push(() => s.unlink(sub));
   }
 

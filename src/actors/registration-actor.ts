@@ -55,7 +55,9 @@ export function expireBindings(before: readonly BindingRecord[], now: number): B
 export type RegMsg =
   /** changes: null = a query (no Contact, §10.2.3); 'all' = `Contact: *` with Expires 0. */
   | { t: 'register'; rt: ReplyTo; now: number; changes: readonly BindingChange[] | 'all' | null; callId: string; cseq: number }
-  | { t: 'expire'; now: number };
+  | { t: 'expire'; now: number }
+  /** An operator removes bindings: the one whose URI equals `uri`, or all (null). */
+  | { t: 'unbind'; uri: string | null; done: (removed: number | Error) => void };
 
 /** The 200 to a REGISTER lists every current binding with its remaining expiry (§10.3 step 8). */
 export function registerOk(bindings: readonly BindingRecord[], now: number): ResponseSpec {
@@ -67,6 +69,7 @@ export function registerOk(bindings: readonly BindingRecord[], now: number): Res
 class RegBatch implements Batch {
   readonly ops: StoreOp[] = [];
   readonly replies: [ReplyTo, ResponseSpec][] = [];
+  readonly unbound: [(removed: number | Error) => void, number][] = [];
   next: readonly BindingRecord[];
   constructor(current: readonly BindingRecord[]) {
     this.next = current;
@@ -74,6 +77,14 @@ class RegBatch implements Batch {
 }
 
 const NONE: readonly BindingRecord[] = Object.freeze([]);
+
+export interface RegistrationEnv {
+  runtime: Runtime;
+  wheel: TimerWheel<Timed>;
+  sameUri(a: string, b: string): boolean;
+  releaseRegistration(a: RegistrationActor): void;
+  observer: { registration(aor: string, bindings: number): void } | null;
+}
 const RETRY_MS = 5000;
 
 export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed {
@@ -82,16 +93,12 @@ export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed 
   bindings: readonly BindingRecord[] = NONE;
   slot = -1;
   idx = 0;
-  readonly #wheel: TimerWheel<Timed>;
-  readonly #sameUri: (a: string, b: string) => boolean;
-  readonly #release: (a: RegistrationActor) => void;
+  readonly #env: RegistrationEnv;
 
-  constructor(aor: string, runtime: Runtime, wheel: TimerWheel<Timed>, sameUri: (a: string, b: string) => boolean, release: (a: RegistrationActor) => void) {
-    super(runtime);
+  constructor(aor: string, env: RegistrationEnv) {
+    super(env.runtime);
     this.aor = aor;
-    this.#wheel = wheel;
-    this.#sameUri = sameUri;
-    this.#release = release;
+    this.#env = env;
   }
 
   /** Bindings still live at `now`. */
@@ -109,11 +116,18 @@ export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed 
       if (after !== null) this.#set(b, after);
       return;
     }
+    if (m.t === 'unbind') {
+      const keep = m.uri === null ? [] : b.next.filter((x) => !this.#env.sameUri(x.uri, m.uri!));
+      const removed = b.next.length - keep.length;
+      if (removed > 0) this.#set(b, keep);
+      b.unbound.push([m.done, removed]);
+      return;
+    }
     if (m.changes === null) {
       b.replies.push([m.rt, registerOk(b.next.filter((x) => x.expiresAt > m.now), m.now)]);
       return;
     }
-    const r = m.changes === 'all' ? ({ ok: true, bindings: [] } as const) : applyRegister(b.next, m.changes, m.callId, m.cseq, m.now, this.#sameUri);
+    const r = m.changes === 'all' ? ({ ok: true, bindings: [] } as const) : applyRegister(b.next, m.changes, m.callId, m.cseq, m.now, this.#env.sameUri);
     if (!r.ok) {
       b.replies.push([m.rt, refuse(SIP_ERR.BINDING_CSEQ)]);
       return;
@@ -131,27 +145,33 @@ export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed 
   }
 
   protected commit(b: RegBatch): void {
+    const changed = this.bindings !== b.next;
     this.bindings = b.next;
     this.schedule();
     for (const [rt, spec] of b.replies) rt.reply(spec);
+    for (const [done, n] of b.unbound) done(n);
+    if (changed) this.#env.observer?.registration(this.aor, this.bindings.length);
   }
 
   protected rollback(b: RegBatch, msgs: readonly RegMsg[], err: Error): void {
     this.runtime.log.error({ aor: this.aor, err: err.message }, 'registration commit failed; bindings kept as committed');
-    for (const m of msgs) if (m.t === 'register') m.rt.reply(refuse(SIP_ERR.STORE_FAILED));
-    if (msgs.some((m) => m.t === 'expire')) this.#wheel.schedule(this, Date.now() + RETRY_MS);
+    for (const m of msgs) {
+      if (m.t === 'register') m.rt.reply(refuse(SIP_ERR.STORE_FAILED));
+      else if (m.t === 'unbind') m.done(err);
+    }
+    if (msgs.some((m) => m.t === 'expire')) this.#env.wheel.schedule(this, Date.now() + RETRY_MS);
     void b;
   }
 
   /** One wheel entry per AoR, at the earliest binding expiry. */
   schedule(): void {
     if (this.bindings.length === 0) {
-      this.#wheel.cancel(this);
+      this.#env.wheel.cancel(this);
       return;
     }
     let at = Infinity;
     for (const x of this.bindings) at = Math.min(at, x.expiresAt);
-    this.#wheel.schedule(this, at);
+    this.#env.wheel.schedule(this, at);
   }
 
   protected get idle(): boolean {
@@ -159,7 +179,7 @@ export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed 
   }
 
   protected passivate(): void {
-    this.#wheel.cancel(this);
-    this.#release(this);
+    this.#env.wheel.cancel(this);
+    this.#env.releaseRegistration(this);
   }
 }

@@ -4,8 +4,8 @@
 // the actors as messages. Also the sink a store restore streams into.
 import { Runtime } from './runtime.js';
 import { TimerWheel, type Timed } from './timer-wheel.js';
-import { PresentityActor, type NotifySink, type PresenceEnv } from './presentity-actor.js';
-import { RegistrationActor } from './registration-actor.js';
+import { PresentityActor, type CoreObserver, type NotifySink, type PresenceEnv } from './presentity-actor.js';
+import { RegistrationActor, type RegistrationEnv } from './registration-actor.js';
 import { Pub } from './presentity-state.js';
 import { Sub } from './subscription.js';
 import type { Store } from '../store/store.js';
@@ -38,21 +38,27 @@ export class ActorSystem {
   readonly registrations = new Map<string, RegistrationActor>();
   /** Our dialog tag → the dialog (its presentity owns it). */
   readonly directory = new Map<string, Sub>();
+  /** Dialogs per event package (presence, presence.winfo …). */
+  readonly subscriptionsByEvent = new Map<string, number>();
   readonly wheel: TimerWheel<Timed>;
-  readonly #env: PresenceEnv;
+  readonly #env: PresenceEnv & RegistrationEnv;
   readonly #domains: ReadonlySet<string>;
-  readonly #sameUri: (a: string, b: string) => boolean;
   readonly #strings = new Interner();
 
   constructor(store: Store, log: Logger, cfg: SystemConfig, notifier: NotifySink, sameUri: (a: string, b: string) => boolean, now = Date.now()) {
     this.runtime = new Runtime(store, log);
     this.wheel = new TimerWheel<Timed>(1000, now);
     this.#domains = new Set(cfg.domain.map((d) => d.toLowerCase()));
-    this.#sameUri = sameUri;
     this.#env = {
+      sameUri,
+      observer: null,
+      releaseRegistration: (r) => {
+        if (this.registrations.get(r.aor) === r) this.registrations.delete(r.aor);
+      },
       runtime: this.runtime,
       wheel: this.wheel,
       directory: this.directory,
+      perEvent: this.subscriptionsByEvent,
       notifier,
       notifyTimeout: cfg.notifyTimeout,
       release: (a) => {
@@ -61,9 +67,9 @@ export class ActorSystem {
     };
   }
 
-  /** Called when a presentity's watcher list changes (operators' views, metrics). */
-  set onWatchersChanged(f: ((a: PresentityActor) => void) | undefined) {
-    this.#env.watchersChanged = f;
+  /** Who hears about committed changes (the admin feed); null = nobody. */
+  set observer(o: CoreObserver | null) {
+    this.#env.observer = o;
   }
 
   servesDomain(host: string): boolean {
@@ -82,9 +88,7 @@ export class ActorSystem {
   registration(aor: string): RegistrationActor {
     let a = this.registrations.get(aor);
     if (a === undefined) {
-      a = new RegistrationActor(aor, this.runtime, this.wheel, this.#sameUri, (r) => {
-        if (this.registrations.get(r.aor) === r) this.registrations.delete(r.aor);
-      });
+      a = new RegistrationActor(aor, this.#env);
       this.registrations.set(aor, a);
     }
     return a;

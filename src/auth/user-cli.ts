@@ -5,10 +5,13 @@
 //     argv = the words after `comsipl user` (a leading 'user' is tolerated)
 //
 //   comsipl user add <user@domain> [--realm R] [--password P] [--file F] [--data DIR]
+//   comsipl user remove <user@domain> [--file F] [--data DIR]
 //   comsipl user list [--file F] [--data DIR]
+//   comsipl user [<subcommand>] --help
 //
 // The file is --file, else <--data>/users.json, else <DEFAULTS.data>/users.json (the CLI does
-// not read COMSIPL_DATA; pass --data when the server runs with another data directory).
+// not read COMSIPL_DATA; pass --data when the server runs with another data directory). A running
+// server picks changes up by itself (it watches the file) — `user remove` takes effect at once.
 // Without --password the password is read from stdin: with a terminal, twice and without
 // echo; otherwise the first line of the input (so `printf 'pw\n' | comsipl user add …` works).
 // Prefer stdin: a --password value is visible to other local users in the process list.
@@ -16,9 +19,24 @@
 // one line (list: one line per user). This is CLI output code, so writing to stdout is fine.
 import { DEFAULTS } from '../config.js';
 import { defaultIo, splitArgs, type CliIo } from './cli-args.js';
-import { addUser, checkAddUserInput, loadUsers, usersFilePath, UsersFileError } from './users-file.js';
+import { addUser, checkAddUserInput, loadUsers, removeUser, usersFilePath, UsersFileError } from './users-file.js';
 
-const USAGE = 'usage: comsipl user add <user@domain> [--realm R] [--password P] [--file F] [--data DIR] | comsipl user list [--file F] [--data DIR]';
+const USAGE = 'usage: comsipl user add|remove <user@domain> … | comsipl user list … (comsipl user --help)';
+const HELP = [
+  'usage: comsipl user add <user@domain> [--realm R] [--password P] [--file F] [--data DIR]',
+  '       comsipl user remove <user@domain> [--file F] [--data DIR]',
+  '       comsipl user list [--file F] [--data DIR]',
+  '',
+  'Manage the digest users file (HA1 hashes only, mode 0600). A running server reloads it on change.',
+  '  add      add or replace a user; the password is read from stdin (twice, hidden, on a terminal)',
+  '  remove   delete a user; its phones get 401 from the next request on',
+  '  list     one line per user: AoR, realm, algorithms',
+  '',
+  '  --data DIR    data directory: the file is <DIR>/users.json (default ./data)',
+  '  --file F      the users file itself (when the server runs with --users F)',
+  '  --realm R     digest realm (default: the domain; pass the server\'s --realm if it has one)',
+  '  --password P  the password (visible in the process list: prefer stdin)',
+].join('\n');
 const MAX_PASSWORD_INPUT = 4096;
 
 function line(stream: NodeJS.WritableStream, text: string): void {
@@ -125,6 +143,22 @@ function list(positional: string[], flags: Map<string, string>, io: CliIo): numb
   }
 }
 
+function remove(positional: string[], flags: Map<string, string>, io: CliIo): number {
+  if (positional.length !== 1) return usage(io, 'user remove takes exactly one <user@domain>');
+  const file = fileOf(flags);
+  try {
+    if (!removeUser(file, positional[0]!)) {
+      line(io.stderr, `comsipl user remove: no user ${positional[0]} in ${file}`);
+      return 1;
+    }
+    line(io.stdout, `removed ${positional[0]} from ${file}`);
+    return 0;
+  } catch (e) {
+    line(io.stderr, `comsipl user remove: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
 function usage(io: CliIo, why: string): number {
   line(io.stderr, `comsipl user: ${why}. ${USAGE}`);
   return 2;
@@ -133,10 +167,15 @@ function usage(io: CliIo, why: string): number {
 export async function runUserCli(argv: string[], ioIn: Partial<CliIo> = {}): Promise<number> {
   const io = defaultIo(ioIn);
   const args = argv[0] === 'user' ? argv.slice(1) : argv;
+  if (args.includes('--help') || args.includes('-h')) {
+    line(io.stdout, HELP);
+    return 0;
+  }
   const [cmd, ...rest] = args;
   const split = splitArgs(rest, cmd === 'add' ? ['--realm', '--password', '--file', '--data'] : ['--file', '--data']);
   if ('error' in split) return usage(io, split.error);
   if (cmd === 'add') return add(split.positional, split.flags, io);
+  if (cmd === 'remove') return remove(split.positional, split.flags, io);
   if (cmd === 'list') return list(split.positional, split.flags, io);
   return usage(io, cmd === undefined ? 'missing subcommand' : `unknown subcommand '${cmd}'`);
 }

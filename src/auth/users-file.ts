@@ -5,6 +5,7 @@
 //   loadUsers(path: string): UsersFile                             // missing file → no users; frozen result
 //   parseUsers(json: unknown, source: string): UsersFile           // validation, throws UsersFileError
 //   addUser(path, { user, domain, realm?, password }): { created: boolean; aor: string; realm: string }
+//   removeUser(path, aor): boolean                                 // false when there was no such user
 //   lookupHa1(users, username, realm, algorithm: 'MD5'|'SHA-256'): string | undefined
 //   findUser(users, username, realm): { aor: string; entry: UserEntry } | undefined
 //   class UsersFileError extends Error
@@ -140,6 +141,18 @@ export function addUser(path: string, input: AddUserInput): { created: boolean; 
   users[aor] = { realm, ha1, ha1b };
   writeJsonAtomic(path, { version: 1, users }, 0o600);
   return { created, aor, realm };
+}
+
+/** Removes one user (key `user@domain`, domain case-insensitive), rewriting the file atomically. */
+export function removeUser(path: string, aor: string): boolean {
+  const at = aor.lastIndexOf('@');
+  const key = at > 0 ? `${aor.slice(0, at)}@${aor.slice(at + 1).toLowerCase()}` : aor;
+  const current = loadUsers(path);
+  if (!(key in current.users)) return false;
+  const users: Record<string, UserEntry> = {};
+  for (const [k, v] of Object.entries(current.users)) if (k !== key) users[k] = v;
+  writeJsonAtomic(path, { version: 1, users }, 0o600);
+  return true;
 }
 
 interface IndexHit { aor: string; entry: UserEntry; full: boolean }

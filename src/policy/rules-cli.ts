@@ -8,6 +8,9 @@
 //   comsipl rules deny         <presentity> <watcher> [--data DIR] [--file F]   → block
 //   comsipl rules polite-block <presentity> <watcher> [--data DIR] [--file F]   → polite-block
 //   comsipl rules check        <presentity> <watcher> [--data DIR] [--file F]   → prints the decision
+//   comsipl rules list [<presentity>] [--data DIR] [--file F] [--http H] [--token-file T]
+//                                        → the file's rules, then (from a running server) who waits
+//   comsipl rules [<action>] --help
 //
 // <presentity> is an AoR (`sip:alice@example.com` or `alice@example.com`); <watcher> is an AoR
 // or `*@domain`. The file is --file, else <--data>/rules.json, else <DEFAULTS.data>/rules.json.
@@ -18,7 +21,21 @@ import { defaultIo, splitArgs, type CliIo } from '../auth/cli-args.js';
 import { aorKey, isWildcardKey } from './aor.js';
 import { rulesFilePath, WatcherRules, type SettableDecision } from './watcher-rules.js';
 
-const USAGE = 'usage: comsipl rules approve|deny|polite-block|check <presentity> <watcher> [--data DIR] [--file F]';
+const USAGE = 'usage: comsipl rules approve|deny|polite-block|check <presentity> <watcher> [--data DIR] [--file F] | comsipl rules list [<presentity>] (comsipl rules --help)';
+const HELP = [
+  'usage: comsipl rules approve|deny|polite-block|check <presentity> <watcher> [--data DIR] [--file F]',
+  '       comsipl rules list [<presentity>] [--data DIR] [--file F] [--http HOST:PORT] [--token-file T]',
+  '',
+  'Watcher authorization (RFC 3856 §5). The rules file is <DIR>/rules.json (default ./data) or --file;',
+  'a running server reloads it when it changes (or on SIGHUP), so a decision applies at once:',
+  '  approve       allow the watcher (a pending one goes active and gets the state)',
+  '  deny          block it (403; a pending or active watcher gets terminated;reason=rejected)',
+  '  polite-block  accept it but show it a closed (offline) document',
+  '  check         print the decision the rules give today',
+  '  list          print the rules, then the watchers waiting for a decision (asked from the',
+  '                running server\'s admin API, found from --data/--http like `comsipl status`)',
+  '<presentity> is an AoR (alice@example.com); <watcher> an AoR or *@domain.',
+].join('\n');
 const ACTIONS: Readonly<Record<string, SettableDecision | 'check'>> = {
   approve: 'allow', deny: 'block', 'polite-block': 'polite-block', check: 'check',
 };
@@ -41,8 +58,13 @@ function isAor(key: string): boolean {
 export async function runRulesCli(argv: string[], ioIn: Partial<CliIo> = {}): Promise<number> {
   const io = defaultIo(ioIn);
   const args = argv[0] === 'rules' ? argv.slice(1) : argv;
+  if (args.includes('--help') || args.includes('-h')) {
+    line(io.stdout, HELP);
+    return 0;
+  }
   const [cmd, ...rest] = args;
   if (cmd === undefined) return usage(io, 'missing action');
+  if (cmd === 'list') return (await import('./rules-list.js')).listRules(rest, io, usage);
   const action = Object.hasOwn(ACTIONS, cmd) ? ACTIONS[cmd] : undefined;
   if (action === undefined) return usage(io, `unknown action '${cmd}'`);
   const split = splitArgs(rest, ['--data', '--file']);

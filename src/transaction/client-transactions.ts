@@ -5,6 +5,7 @@
 import { TimerWheel, type Timed } from '../actors/timer-wheel.js';
 import { T1, T2, TIMER_F } from './timers.js';
 import type { Destination } from '../transport/destination.js';
+import { metrics } from '../metrics/metrics.js';
 
 export type Outcome = (status: number, retryAfter: number | null) => void;
 
@@ -74,6 +75,7 @@ export class ClientTransactions {
         return;
       }
       this.retransmissions++;
+      metrics.notify('retransmitted');
       this.#send(p.request, p.dest);
       p.interval = p.proceeding ? T2 : Math.min(p.interval * 2, T2);
       this.#wheel.schedule(p, Math.min(now + p.interval, p.deadline));

@@ -60,11 +60,31 @@ test('user list prints one line per user', async (t) => {
   assert.ok(!readFileSync(join(dir, 'users.json'), 'utf8').includes('"a"'));
 });
 
+test('user remove deletes one user and keeps the others; an unknown user exits 1; --help', async (t) => {
+  const dir = tempDir(t);
+  await run(['add', 'amy@example.org', '--password', 'a', '--data', dir]);
+  await run(['add', 'zed@example.com', '--password', 'b', '--data', dir]);
+  const r = await run(['remove', 'amy@EXAMPLE.org', '--data', dir]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, `removed amy@EXAMPLE.org from ${join(dir, 'users.json')}\n`);
+  assert.deepEqual(Object.keys(loadUsers(join(dir, 'users.json')).users), ['zed@example.com']);
+  const again = await run(['remove', 'amy@example.org', '--data', dir]);
+  assert.equal(again.code, 1);
+  assert.match(again.err, /^comsipl user remove: no user amy@example\.org in /);
+  const help = await run(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /^usage: comsipl user add [\s\S]*comsipl user remove [\s\S]*comsipl user list /);
+  assert.equal((await run(['remove', '--help'])).code, 0);
+});
+
 test('bad usage exits 2 with one line on stderr', async (t) => {
   const dir = tempDir(t);
   const cases: string[][] = [
     [],
-    ['remove', 'a@b.c'],
+    ['delete', 'a@b.c'],
+    ['remove'],
+    ['remove', 'a@b.c', 'b@c.d'],
+    ['remove', 'a@b.c', '--realm', 'x'],
     ['add'],
     ['add', 'nodomain', '--password', 'x', '--data', dir],
     ['add', 'a@b.c', 'extra', '--password', 'x', '--data', dir],

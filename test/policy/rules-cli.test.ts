@@ -70,3 +70,31 @@ test('bad usage exits 2 with one line; a broken file exits 1 and is left alone',
   assert.match(r.err, /^comsipl rules approve: .*nope/);
   assert.equal(readFileSync(join(dir, 'rules.json'), 'utf8'), '{"default": "nope"}');
 });
+
+test('list prints the rules without a server (a note says pending watchers are unknown); --help', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'rules.json'), JSON.stringify({
+    default: 'confirm',
+    domains: { 'example.com': { allow: ['*@example.com'] } },
+    users: { 'sip:alice@example.com': { block: ['sip:eve@example.org'], politeBlock: ['sip:boss@example.com'] }, 'sip:bob@example.com': { default: 'allow' } },
+  }));
+  const r = await run(['list', '--data', dir, '--http', '127.0.0.1:1']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, [
+    `rules in ${join(dir, 'rules.json')}:`,
+    '  everyone else: confirm',
+    '  presentities of example.com: allow: *@example.com',
+    '  sip:alice@example.com: polite-block: sip:boss@example.com; block: sip:eve@example.org',
+    '  sip:bob@example.com: default allow',
+    '',
+  ].join('\n'));
+  assert.match(r.err, /^comsipl rules list: pending watchers not shown: /);
+  const one = await run(['list', 'bob@example.com', '--data', dir, '--http', '127.0.0.1:1']);
+  assert.equal(one.out, `rules in ${join(dir, 'rules.json')}:\n  sip:bob@example.com: default allow\n`);
+  assert.equal((await run(['list', 'a@b.c', 'd@e.f'])).code, 2);
+  writeFileSync(join(dir, 'rules.json'), '{"default": "nope"}');
+  assert.equal((await run(['list', '--data', dir])).code, 1);
+  const help = await run(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /^usage: comsipl rules approve\|deny\|polite-block\|check [\s\S]*comsipl rules list/);
+});

@@ -8,6 +8,8 @@ import { REPO_ROOT } from './fixtures.js';
 
 export interface RunningServer {
   port: number;
+  /** The admin listener's URL from the start banner; null with --http off. */
+  admin: string | null;
   data: string;
   proc: ChildProcess;
   logs: string[];
@@ -28,6 +30,7 @@ export async function startServer(args: string[] = [], opts: { data?: string; ho
   const logs: string[] = [];
   let exited = false;
   const exit = new Promise<number | null>((resolve) => proc.once('exit', (code) => { exited = true; resolve(code); }));
+  let admin: string | null = null;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('\n')}`)), opts.timeoutMs ?? 15000);
     let buf = '';
@@ -39,8 +42,10 @@ export async function startServer(args: string[] = [], opts: { data?: string; ho
         buf = buf.slice(nl + 1);
         logs.push(line);
         try {
-          const j = JSON.parse(line) as { msg?: string; port?: number };
-          if (j.msg === 'listening' && typeof j.port === 'number') {
+          // The banner closes the start: SIP served, admin listener (if any) up, store restored.
+          const j = JSON.parse(line) as { banner?: boolean; port?: number; admin?: string };
+          if (j.banner === true && typeof j.port === 'number') {
+            admin = j.admin === 'off' || j.admin === undefined ? null : j.admin;
             clearTimeout(timer);
             resolve(j.port);
           }
@@ -57,6 +62,7 @@ export async function startServer(args: string[] = [], opts: { data?: string; ho
   });
   return {
     port,
+    admin,
     data,
     proc,
     logs,

@@ -5,6 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { parseSipMessage } from '../../src/codec/sip/parse.js';
 import type { SipMessage, SipRequest, SipResponse } from '../../src/codec/sip/types.js';
 
+/** Multiplies every wait bound (COMSIPL_TEST_WAIT_SCALE, default 3). */
+export const WAIT_SCALE = Number(process.env.COMSIPL_TEST_WAIT_SCALE ?? 3) || 3;
+
 export function hdr(msg: SipMessage, name: string): string | undefined {
   const n = name.toLowerCase();
   return msg.headers.find((h) => h.name.toLowerCase() === n)?.value;
@@ -108,7 +111,11 @@ export class SipUA {
     this.sock.send(typeof data === 'string' ? Buffer.from(data) : data, port, host);
   }
 
-  /** Waits for the next message (received after this call) that satisfies `pred`. */
+  /**
+   * Waits for the next message (received after this call) that satisfies `pred`. The timeout is
+   * an upper bound for a message that never comes, scaled by WAIT_SCALE: a busy CI machine must
+   * not turn a slow answer into a failure (only a missing one).
+   */
   waitFor(pred: (m: SipMessage) => boolean, timeoutMs = 3000, fromIndex = this.received.length): Promise<SipMessage> {
     for (let i = fromIndex; i < this.received.length; i++) if (pred(this.received[i]!.msg)) return Promise.resolve(this.received[i]!.msg);
     return new Promise((resolve, reject) => {
@@ -117,7 +124,7 @@ export class SipUA {
         const i = this.#waiters.indexOf(w);
         if (i >= 0) this.#waiters.splice(i, 1);
         reject(new Error(`timed out waiting for a message; got: ${this.received.slice(fromIndex).map((r) => r.raw.toString().split('\r\n')[0]).join(' | ')}`));
-      }, timeoutMs);
+      }, timeoutMs * WAIT_SCALE);
       this.#waiters.push(w);
     });
   }
