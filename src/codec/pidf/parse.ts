@@ -2,7 +2,10 @@
 // security design: a bounded byte scan refuses DTDs, deep nesting and undefined entities before
 // anything else runs; then size, UTF-8, well-formedness (XMLValidator), and only then the parser,
 // the namespace resolution and the PIDF rules. Failures are data: { ok: false, reason, status }.
+// Before all that, the one-pass reader (fast-reader.ts) takes the plain documents clients send
+// and returns the very same result; anything else it leaves to the steps above.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { readPidfFast } from './fast-reader.js';
 import { toDocument } from './model.js';
 import { prescan } from './prescan.js';
 import { buildTree } from './tree.js';
@@ -51,11 +54,18 @@ function refuse(reason: string, status = 400): PidfParseResult {
 }
 
 export function parsePidf(body: Uint8Array | string, opts: PidfParseOptions = {}): PidfParseResult {
-  const maxBytes = opts.maxBytes ?? PIDF_DEFAULTS.maxBytes;
-  const maxDepth = opts.maxDepth ?? PIDF_DEFAULTS.maxDepth;
-  const maxElements = opts.maxElements ?? PIDF_DEFAULTS.maxElements;
+  const limits = {
+    maxBytes: opts.maxBytes ?? PIDF_DEFAULTS.maxBytes,
+    maxDepth: opts.maxDepth ?? PIDF_DEFAULTS.maxDepth,
+    maxElements: opts.maxElements ?? PIDF_DEFAULTS.maxElements,
+  };
   const bytes = typeof body === 'string' ? encoder.encode(body) : body;
+  return readPidfFast(bytes, limits) ?? parsePidfGeneral(bytes, limits);
+}
 
+/** The general path alone (exported for the differential tests and the benchmark). */
+export function parsePidfGeneral(bytes: Uint8Array, limits: Required<PidfParseOptions>): PidfParseResult {
+  const { maxBytes, maxDepth, maxElements } = limits;
   // The scan looks at no more than maxBytes: a hostile construct within them is reported
   // (400) even when the body is also too large; nothing past the limit is ever examined.
   const scan = prescan(bytes, maxBytes, maxDepth);

@@ -1,0 +1,366 @@
+// One-pass PIDF reader for the documents presence clients actually send (Linphone, baresip,
+// the RFC 3863/4479/4480 examples: tuples, dm:person, dm:device, RPID, notes, any prefixes).
+// It reads the decoded body once, resolving namespaces (XML Namespaces §6) and writing each
+// top-level child of <presence> as its fragment while it reads, and returns exactly what
+// the general path (prescan → XMLValidator → fast-xml-parser → tree → model → serialize)
+// returns for the same bytes. It accepts only a plain subset of XML (fast-scan.ts) and only
+// documents the general path would accept; for anything else — unusual markup, a broken
+// PIDF rule, a limit reached — it answers null ("not mine") and the general path decides,
+// so refusals and their reasons are unchanged. test/codec/pidf/fast-reader.test.ts checks
+// the equality differentially.
+import { NS_CAPS, NS_CIPID, NS_DM, NS_PIDF, NS_RPID, NS_XML, PIDF_ATTR_PREFIX, UNDERSTOOD } from './ns.js';
+import { PrefixPlan } from './prefix-plan.js';
+import { BLANK, PLAIN, XmlScanner, decline, isXmlSpace } from './fast-scan.js';
+import { decodeXmlAttr, decodeXmlText, escapeAttr, escapeText } from './xml-text.js';
+import type { PidfElement, PidfElementKind, PidfParseResult } from './types.js';
+
+export interface FastReaderLimits {
+  maxBytes: number;
+  maxDepth: number;
+  maxElements: number;
+}
+
+// fast-xml-parser refuses more than 64 open elements whatever the caller's maxDepth.
+const PARSER_MAX_DEPTH = 64;
+// Live namespace declarations; resolution scans them, so they are bounded.
+const MAX_DECLARATIONS = 64;
+
+// Bounded (a declaration is short) and anchored; `?>` is searched for first.
+const XML_DECL = /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:"1\.0"|'1\.0')(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:"([A-Za-z0-9._-]+)"|'([A-Za-z0-9._-]+)'))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:"(?:yes|no)"|'(?:yes|no)'))?[ \t\r\n]*\?>$/;
+const UTF8_NAMES: ReadonlySet<string> = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+// RFC 3863 §4.1.5 / schema `qvalue` (the same rule as model.ts).
+const QVALUE = /^(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)$/;
+
+// Known namespace URIs as constants, so later comparisons are pointer comparisons.
+const INTERNED: ReadonlyMap<string, string> = new Map([NS_PIDF, NS_DM, NS_RPID, NS_CIPID, NS_CAPS].map((u) => [u, u]));
+
+// What an element is to the PIDF rules; its children are classified from it.
+const NONE = 0, TOP = 1, TUPLE = 2, STATUS = 3, DATA_MODEL = 4;
+// What a child is to its parent's rules. All but PLAIN_CHILD have their text trimmed (model.ts
+// normalizeText) and captured; PIDF_TIMESTAMP only if its person/device has no <dm:timestamp>.
+const PLAIN_CHILD = 0, CONTACT = 1, BASIC = 2, TUPLE_TIMESTAMP = 3, DM_TIMESTAMP = 4, PIDF_TIMESTAMP = 5;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function qname(prefix: string, local: string): string {
+  return prefix === '' ? local : `${prefix}:${local}`;
+}
+
+function isTrue(v: string): boolean {
+  const t = v.trim();
+  return t === '1' || t === 'true';
+}
+
+/** An element without child elements, as serialize.ts writes it (no children at all → `/>`). */
+function leafElement(head: string, name: string, text: string, plain: boolean): string {
+  return text === '' ? `${head}/>` : `${head}>${plain ? text : escapeText(text)}</${name}>`;
+}
+
+class Reader {
+  readonly sc: XmlScanner;
+  readonly #limits: FastReaderLimits;
+  readonly #nsPrefix: string[] = [];
+  readonly #nsUri: string[] = [];
+  #nsTop = 0;
+  /** Namespace of each attribute of the last start tag; null for xmlns declarations. */
+  readonly #attrNs: (string | null)[] = [];
+  readonly #plan = new PrefixPlan();
+  // Facts about the fragment being read, for the PIDF rules and the PidfElement.
+  kind: PidfElementKind = 'other';
+  id: string | null = null;
+  statusCount = 0;
+  basicCount = 0;
+  basic: string | null = null;
+  contactCount = 0;
+  timestampCount = 0;
+  timestamp: string | null = null;
+  #dmTimestamp: string | null = null;
+  #pidfTimestamp: string | null = null;
+  #pidfTimestampRaw = '';
+  #pidfTimestampNormalized = '';
+  #pidfTimestampAt = -1;
+
+  constructor(text: string, limits: FastReaderLimits) {
+    this.sc = new XmlScanner(text);
+    this.#limits = limits;
+  }
+
+  /** Decoded value of attribute k of the last start tag. */
+  #value(k: number): string {
+    const raw = this.sc.attrRaw[k]!;
+    return (this.sc.attrFlags[k]! & PLAIN) !== 0 ? raw : decodeXmlAttr(raw);
+  }
+
+  /** Decoded value of the no-namespace attribute `local` of the last start tag, or null. */
+  #attr(local: string, ns = ''): string | null {
+    for (let k = 0; k < this.sc.attrCount; k++) {
+      if (this.#attrNs[k] === ns && this.sc.attrLocal[k] === local) return this.#value(k);
+    }
+    return null;
+  }
+
+  #resolve(prefix: string): string {
+    if (prefix === 'xml') return NS_XML;
+    for (let k = this.#nsTop - 1; k >= 0; k--) if (this.#nsPrefix[k] === prefix) return this.#nsUri[k]!;
+    return prefix === '' ? '' : decline();
+  }
+
+  /** Declares the start tag's namespaces and resolves its names; returns the element's namespace. */
+  #open(depth: number): string {
+    const sc = this.sc;
+    if (depth > this.#limits.maxDepth || depth > PARSER_MAX_DEPTH) decline();
+    const n = sc.attrCount;
+    for (let k = 0; k < n; k++) {
+      const p = sc.attrPrefix[k]!;
+      const local = sc.attrLocal[k]!;
+      if (p !== 'xmlns' && !(p === '' && local === 'xmlns')) {
+        this.#attrNs[k] = ''; // resolved below, once this tag's declarations are in scope
+        continue;
+      }
+      this.#attrNs[k] = null;
+      const declared = p === '' ? '' : local;
+      const uri = this.#value(k);
+      // xml/xmlns bindings, undeclaring and the XML namespace are legal but rare: general path.
+      if (uri === '' || uri === NS_XML || declared === 'xml' || declared === 'xmlns') decline();
+      if (this.#nsTop === MAX_DECLARATIONS) decline();
+      this.#nsPrefix[this.#nsTop] = declared;
+      this.#nsUri[this.#nsTop++] = INTERNED.get(uri) ?? uri;
+    }
+    if (sc.prefix === 'xml' || sc.prefix === 'xmlns') decline();
+    const ns = this.#resolve(sc.prefix);
+    if (ns === '') decline(); // RFC 3863 §4: PIDF admits namespace-qualified elements only
+    for (let k = 0; k < n; k++) {
+      if (this.#attrNs[k] === null) continue;
+      const p = sc.attrPrefix[k]!;
+      this.#attrNs[k] = p === '' ? '' : this.#resolve(p);
+    }
+    // Duplicates by qualified name (XMLValidator) or by expanded name (tree.ts): general path.
+    for (let j = 0; j < n; j++) {
+      for (let k = j + 1; k < n; k++) {
+        if (sc.attrQname[j] === sc.attrQname[k]) decline();
+        if (this.#attrNs[j] !== null && this.#attrNs[j] === this.#attrNs[k] && sc.attrLocal[j] === sc.attrLocal[k]) decline();
+      }
+    }
+    // RFC 3863 §4: a marked extension we do not understand is refused (model.ts checkExtensions).
+    if (!UNDERSTOOD.has(ns)) {
+      const mu = this.#attr('mustUnderstand', NS_PIDF);
+      if (mu !== null && isTrue(mu)) decline();
+    }
+    return ns;
+  }
+
+  /** Classifies a child (namespace `ns`, local name from the scanner) of an element in role `parent`. */
+  #classify(parent: number, ns: string): number {
+    const local = this.sc.local;
+    if (parent === TUPLE && ns === NS_PIDF) {
+      if (local === 'status') { this.statusCount++; return PLAIN_CHILD; }
+      if (local === 'contact') {
+        this.contactCount++;
+        const pr = this.#attr('priority');
+        if (pr !== null && !QVALUE.test(pr.trim())) decline();
+        return CONTACT;
+      }
+      if (local === 'timestamp') { this.timestampCount++; return TUPLE_TIMESTAMP; }
+    } else if (parent === STATUS && ns === NS_PIDF && local === 'basic') {
+      this.basicCount++;
+      return BASIC;
+    } else if (parent === DATA_MODEL && local === 'timestamp') {
+      // RFC 4479 §3 uses <dm:timestamp>; some clients (Linphone) write the PIDF <timestamp>.
+      if (ns === NS_DM && this.#dmTimestamp === null) return DM_TIMESTAMP;
+      if (ns === NS_PIDF && this.#pidfTimestamp === null) return PIDF_TIMESTAMP;
+    }
+    return PLAIN_CHILD;
+  }
+
+  /** The role of a top-level child of <presence>, starting a fragment. */
+  #fragment(ns: string): number {
+    const local = this.sc.local;
+    this.#plan.reset();
+    this.id = null;
+    this.timestamp = this.basic = this.#dmTimestamp = this.#pidfTimestamp = null;
+    this.statusCount = this.basicCount = this.contactCount = this.timestampCount = 0;
+    this.#pidfTimestampAt = -1;
+    if (ns === NS_PIDF) {
+      if (local === 'note') { this.kind = 'note'; return NONE; }
+      if (local !== 'tuple') decline();
+      this.kind = 'tuple';
+    } else if (ns === NS_DM && (local === 'person' || local === 'device')) {
+      this.kind = local;
+    } else {
+      this.kind = 'other';
+      return NONE;
+    }
+    const id = this.#attr('id');
+    if (id === null || id.trim() === '') decline();
+    this.id = id;
+    return this.kind === 'tuple' ? TUPLE : DATA_MODEL;
+  }
+
+  /** Text of the last character data read: decoded, and blank as serialize.ts and model.ts see it. */
+  #text(): string {
+    const sc = this.sc;
+    const raw = sc.s.slice(sc.textStart, sc.textEnd);
+    return (sc.textFlags & PLAIN) !== 0 ? raw : decodeXmlText(raw);
+  }
+
+  #blankText(): boolean {
+    const sc = this.sc;
+    return sc.textStart === sc.textEnd || (sc.textFlags & BLANK) !== 0 || this.#text().trim() === '';
+  }
+
+  /**
+   * Reads the element whose start tag was just scanned (child of an element in role `parent`)
+   * through its end tag, and returns it written as serialize.ts writes it.
+   */
+  element(depth: number, parent: number): string {
+    const sc = this.sc;
+    const tag = sc.qname;
+    const mark = this.#nsTop;
+    const ns = this.#open(depth);
+    const role = parent === TOP ? this.#fragment(ns)
+      : parent === TUPLE && ns === NS_PIDF && sc.local === 'status' ? STATUS : NONE;
+    const as = parent === TOP ? PLAIN_CHILD : this.#classify(parent, ns);
+    const prefix = this.#plan.prefixFor(ns, sc.prefix);
+    const name = prefix === sc.prefix ? tag : qname(prefix, sc.local);
+    // serialize.ts: the `id` attribute first, then the fragment's declarations, then the rest.
+    let idPart = '';
+    let rest = '';
+    for (let k = 0; k < sc.attrCount; k++) {
+      const ans = this.#attrNs[k];
+      if (ans === null) continue;
+      const raw = sc.attrRaw[k]!;
+      const value = (sc.attrFlags[k]! & PLAIN) !== 0 ? raw : escapeAttr(decodeXmlAttr(raw));
+      const local = sc.attrLocal[k]!;
+      if (ans === '' && local === 'id') { idPart = ` id="${value}"`; continue; }
+      let p = '';
+      if (ans === NS_PIDF) { this.#plan.pidfAttr = true; p = PIDF_ATTR_PREFIX; }
+      else if (ans !== '') p = this.#plan.prefixFor(ans, sc.attrPrefix[k]!);
+      rest += ` ${qname(p, local)}="${value}"`;
+    }
+    let body = '';
+    let leaf: string | null = ''; // decoded text while the element has no child element
+    let leafPlain = true;
+    if (!sc.selfClosing) {
+      for (;;) {
+        sc.text();
+        const next = sc.s.charCodeAt(sc.i + 1);
+        if (next === 0x2f) {
+          if (leaf === null) {
+            if (!this.#blankText()) decline(); // mixed content: general path
+          } else if (sc.textEnd > sc.textStart) {
+            leaf = this.#text();
+            leafPlain = (sc.textFlags & PLAIN) !== 0;
+          }
+          sc.endTag(tag);
+          break;
+        }
+        if (next === 0x21 || next === 0x3f) decline(); // comment, CDATA, DOCTYPE, PI
+        if (!this.#blankText()) decline(); // mixed content
+        leaf = null;
+        const before = body.length;
+        sc.startTag();
+        body += this.element(depth + 1, role);
+        if (this.#pidfTimestampAt === -2) this.#pidfTimestampAt = before;
+      }
+    }
+    this.#nsTop = mark;
+    const head = `<${name}${idPart}${depth === 2 ? this.#plan.declarations() : ''}${rest}`;
+    if (leaf === null && role === DATA_MODEL) body = this.#timestampOf(body);
+    const out = leaf === null ? `${head}>${body}</${name}>` : leafElement(head, name, leaf, leafPlain);
+    if (as === PLAIN_CHILD) return out;
+    // textContent(el).trim(): only text children count, and with child elements they are blank.
+    const trimmed = leaf === null ? '' : leaf.trim();
+    const normalized = leaf === null || trimmed === leaf ? out : leafElement(head, name, trimmed, leafPlain);
+    switch (as) {
+      case PIDF_TIMESTAMP:
+        this.#pidfTimestamp = trimmed;
+        this.#pidfTimestampNormalized = normalized;
+        this.#pidfTimestampRaw = out;
+        this.#pidfTimestampAt = -2; // the parent records where it puts `out`
+        return out;
+      case DM_TIMESTAMP: this.#dmTimestamp = trimmed; break;
+      case BASIC: this.basic = trimmed; break;
+      case TUPLE_TIMESTAMP: this.timestamp = trimmed; break;
+    }
+    return normalized;
+  }
+
+  /** The person/device timestamp (model.ts dataModel), normalizing a PIDF one in `body` if chosen. */
+  #timestampOf(body: string): string {
+    if (this.#dmTimestamp !== null) {
+      this.timestamp = this.#dmTimestamp;
+      return body;
+    }
+    if (this.#pidfTimestamp === null) return body;
+    this.timestamp = this.#pidfTimestamp;
+    const raw = this.#pidfTimestampRaw;
+    if (raw === this.#pidfTimestampNormalized) return body;
+    const at = this.#pidfTimestampAt;
+    return body.slice(0, at) + this.#pidfTimestampNormalized + body.slice(at + raw.length);
+  }
+
+  document(): PidfParseResult {
+    const sc = this.sc;
+    const s = sc.s;
+    if (s.startsWith('<?xml')) {
+      const end = s.indexOf('?>', 5);
+      if (end < 0 || end > 200) decline();
+      const m = XML_DECL.exec(s.slice(0, end + 2)) ?? decline();
+      const enc = m[1] ?? m[2];
+      if (enc !== undefined && !UTF8_NAMES.has(enc.toLowerCase())) decline();
+      sc.i = end + 2;
+    }
+    while (sc.i < s.length && isXmlSpace(s.charCodeAt(sc.i))) sc.i++;
+    if (s.charCodeAt(sc.i) !== 0x3c) decline();
+    sc.startTag(); // declines on '</', '<!' and '<?' (not a name)
+    const rootTag = sc.qname;
+    // RFC 3863 §4.1.1: the root is {urn:ietf:params:xml:ns:pidf}presence with an entity URI.
+    if (this.#open(1) !== NS_PIDF || sc.local !== 'presence') decline();
+    const entity = this.#attr('entity');
+    if (entity === null || entity.trim() === '') decline();
+    const elements: PidfElement[] = [];
+    const ids = new Set<string>();
+    for (let open = !sc.selfClosing; open;) {
+      sc.text();
+      if (!this.#blankText()) decline();
+      const next = s.charCodeAt(sc.i + 1);
+      if (next === 0x2f) {
+        sc.endTag(rootTag);
+        open = false;
+        continue;
+      }
+      if (next === 0x21 || next === 0x3f || elements.length === this.#limits.maxElements) decline();
+      sc.startTag();
+      const xml = this.element(2, TOP);
+      if (this.kind === 'tuple') {
+        // RFC 3863 §4.1.2–4.1.5: one <status>, at most one <basic> (open|closed), <contact>, <timestamp>.
+        if (this.statusCount !== 1 || this.basicCount > 1 || this.contactCount > 1 || this.timestampCount > 1) decline();
+        if (this.basicCount === 1 && this.basic !== 'open' && this.basic !== 'closed') decline();
+      }
+      if (this.id !== null) {
+        if (ids.has(this.id)) decline(); // RFC 3863 §4.1.2: ids are unique (xs:ID)
+        ids.add(this.id);
+      }
+      const basic = this.basic as 'open' | 'closed' | null;
+      elements.push({ kind: this.kind, id: this.id, xml, timestamp: this.timestamp, basic });
+    }
+    while (sc.i < s.length && isXmlSpace(s.charCodeAt(sc.i))) sc.i++;
+    if (sc.i !== s.length) decline(); // anything after the root (comment, PI, text)
+    return { ok: true, doc: { entity: entity.trim(), elements } };
+  }
+}
+
+/**
+ * The PidfParseResult of the general path for `bytes`, or null when the body is not in the
+ * subset this reader handles (then parse.ts runs the general path). Never throws.
+ */
+export function readPidfFast(bytes: Uint8Array, limits: FastReaderLimits): PidfParseResult | null {
+  if (bytes.length === 0 || bytes.length > limits.maxBytes) return null;
+  try {
+    return new Reader(utf8.decode(bytes), limits).document();
+  } catch {
+    // DECLINE, invalid UTF-8, or an unforeseen error: the general path is always the authority.
+    return null;
+  }
+}
