@@ -9,6 +9,7 @@
 // so refusals and their reasons are unchanged. test/codec/pidf/fast-reader.test.ts checks
 // the equality differentially.
 import { NS_CAPS, NS_CIPID, NS_DM, NS_PIDF, NS_RPID, NS_XML, PIDF_ATTR_PREFIX, UNDERSTOOD } from './ns.js';
+import { flatString, ownString } from './own-string.js';
 import { PrefixPlan } from './prefix-plan.js';
 import { BLANK, PLAIN, XmlScanner, decline, isXmlSpace } from './fast-scan.js';
 import { decodeXmlAttr, decodeXmlText, escapeAttr, escapeText } from './xml-text.js';
@@ -342,12 +343,14 @@ class Reader {
         if (ids.has(this.id)) decline(); // RFC 3863 §4.1.2: ids are unique (xs:ID)
         ids.add(this.id);
       }
-      const basic = this.basic as 'open' | 'closed' | null;
-      elements.push({ kind: this.kind, id: this.id, xml, timestamp: this.timestamp, basic });
+      const basic = this.basic === null ? null : this.basic === 'open' ? 'open' : 'closed';
+      const ts = this.timestamp === null ? null : ownString(this.timestamp);
+      const id = this.id === null ? null : ownString(this.id);
+      elements.push({ kind: this.kind, id, xml: flatString(xml), timestamp: ts, basic });
     }
     while (sc.i < s.length && isXmlSpace(s.charCodeAt(sc.i))) sc.i++;
     if (sc.i !== s.length) decline(); // anything after the root (comment, PI, text)
-    return { ok: true, doc: { entity: entity.trim(), elements } };
+    return { ok: true, doc: { entity: ownString(entity.trim()), elements } };
   }
 }
 
