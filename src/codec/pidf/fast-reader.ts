@@ -16,7 +16,6 @@ import { decodeXmlAttr, decodeXmlText, escapeAttr, escapeText } from './xml-text
 import type { PidfElement, PidfElementKind, PidfParseResult } from './types.js';
 
 export interface FastReaderLimits {
-  maxBytes: number;
   maxDepth: number;
   maxElements: number;
 }
@@ -41,8 +40,6 @@ const NONE = 0, TOP = 1, TUPLE = 2, STATUS = 3, DATA_MODEL = 4;
 // What a child is to its parent's rules. All but PLAIN_CHILD have their text trimmed (model.ts
 // normalizeText) and captured; PIDF_TIMESTAMP only if its person/device has no <dm:timestamp>.
 const PLAIN_CHILD = 0, CONTACT = 1, BASIC = 2, TUPLE_TIMESTAMP = 3, DM_TIMESTAMP = 4, PIDF_TIMESTAMP = 5;
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function qname(prefix: string, local: string): string {
   return prefix === '' ? local : `${prefix}:${local}`;
@@ -355,15 +352,15 @@ class Reader {
 }
 
 /**
- * The PidfParseResult of the general path for `bytes`, or null when the body is not in the
- * subset this reader handles (then parse.ts runs the general path). Never throws.
+ * The PidfParseResult of the general path for this decoded body (already through the byte
+ * scan, size and UTF-8 checks of parse.ts), or null when the body is not in the subset this
+ * reader handles. Never throws.
  */
-export function readPidfFast(bytes: Uint8Array, limits: FastReaderLimits): PidfParseResult | null {
-  if (bytes.length === 0 || bytes.length > limits.maxBytes) return null;
+export function readPidfFast(text: string, limits: FastReaderLimits): PidfParseResult | null {
   try {
-    return new Reader(utf8.decode(bytes), limits).document();
+    return new Reader(text, limits).document();
   } catch {
-    // DECLINE, invalid UTF-8, or an unforeseen error: the general path is always the authority.
+    // DECLINE, or an unforeseen error: the general path is always the authority.
     return null;
   }
 }

@@ -1,19 +1,18 @@
 // The differential properties of the one-pass PIDF reader, shared by the CI test
 // (test/codec/pidf/fast-reader.test.ts, fixed seed) and the long run (`npm run fuzz`):
-// readPidfFast either declines (null) or returns exactly what the general path returns.
+// the one-pass reader either declines (null) or returns exactly what the general path returns.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { composePidf } from '../../../src/codec/pidf/compose.js';
-import { readPidfFast, type FastReaderLimits } from '../../../src/codec/pidf/fast-reader.js';
-import { PIDF_DEFAULTS, parsePidf, parsePidfGeneral } from '../../../src/codec/pidf/parse.js';
+import { PIDF_DEFAULTS, parsePidf, parsePidfFastOnly, parsePidfGeneral, type PidfParseOptions } from '../../../src/codec/pidf/parse.js';
 import { apply, mutation, seeds } from './pidf-fuzz.js';
 import { genDocArb, type GenDoc } from './pidf-gen.js';
 
-export const LIMITS: FastReaderLimits = { ...PIDF_DEFAULTS };
+export const LIMITS: Required<PidfParseOptions> = { ...PIDF_DEFAULTS };
 
 /** Asserts the differential property for one body; returns whether the fast reader took it. */
 export function same(body: Uint8Array, what: string, limits = LIMITS): boolean {
-  const fast = readPidfFast(body, limits);
+  const fast = parsePidfFastOnly(body, limits);
   const general = parsePidfGeneral(body, limits);
   if (fast !== null) assert.deepEqual(fast, general, `${what}\n${Buffer.from(body).toString('utf8').slice(0, 2000)}`);
   return fast !== null;

@@ -1,12 +1,11 @@
 // The one-pass reader against the general path, differentially: for every fixture, every
-// generated document and every mutant, readPidfFast either declines (null) or returns exactly
+// generated document and every mutant, the one-pass reader either declines (null) or returns exactly
 // what parsePidfGeneral returns; it never throws; it takes every plain document clients send.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
-import { readPidfFast } from '../../../src/codec/pidf/fast-reader.js';
-import { parsePidf, parsePidfGeneral } from '../../../src/codec/pidf/parse.js';
+import { parsePidf, parsePidfFastOnly, parsePidfGeneral } from '../../../src/codec/pidf/parse.js';
 import { LIMITS, checkGenerated, checkMutated, mutatedArb, same, type FastFuzzStats } from '../fuzz/pidf-fast-fuzz.js';
 import { genDocArb } from '../fuzz/pidf-gen.js';
 import { fixturePath, readFixture, readFixtureJson } from '../../support/fixtures.js';
@@ -46,7 +45,7 @@ test('every PUBLISH body captured from Linphone and baresip is read by the fast 
 test('the fast reader honours the caller limits by declining (the general path then refuses)', () => {
   const body = readFixture('pidf', 'rfc4480-rpid.xml');
   for (const limits of [{ ...LIMITS, maxBytes: 1000 }, { ...LIMITS, maxDepth: 3 }, { ...LIMITS, maxElements: 2 }]) {
-    assert.equal(readPidfFast(body, limits), null);
+    assert.equal(parsePidfFastOnly(body, limits), null);
     assert.equal(parsePidf(body, limits).ok, false);
   }
   // <rpid:place-is><rpid:audio><rpid:noisy/> in dm:person: 5 levels with <presence>.
@@ -66,7 +65,7 @@ test('outside the subset, the fast reader declines and the general path decides'
   ];
   for (const text of outside) {
     const body = new TextEncoder().encode(text);
-    assert.equal(readPidfFast(body, LIMITS), null, text);
+    assert.equal(parsePidfFastOnly(body, LIMITS), null, text);
     assert.deepEqual(parsePidf(body), parsePidfGeneral(body, LIMITS), text);
   }
 });
