@@ -8,10 +8,11 @@
 // PIDF rule, a limit reached — it answers null ("not mine") and the general path decides,
 // so refusals and their reasons are unchanged. test/codec/pidf/fast-reader.test.ts checks
 // the equality differentially.
-import { NS_CAPS, NS_CIPID, NS_DM, NS_PIDF, NS_RPID, NS_XML, PIDF_ATTR_PREFIX, UNDERSTOOD } from './ns.js';
+import { NS_DM, NS_PIDF, PIDF_ATTR_PREFIX } from './ns.js';
+import { TagNames } from './fast-names.js';
 import { flatString, ownString } from './own-string.js';
 import { PrefixPlan } from './prefix-plan.js';
-import { BLANK, PLAIN, XmlScanner, decline, isXmlSpace } from './fast-scan.js';
+import { BLANK, PLAIN, XmlScanner, decline } from './fast-scan.js';
 import { decodeXmlAttr, decodeXmlText, escapeAttr, escapeText } from './xml-text.js';
 import type { PidfElement, PidfElementKind, PidfParseResult } from './types.js';
 
@@ -22,18 +23,9 @@ export interface FastReaderLimits {
 
 // fast-xml-parser refuses more than 64 open elements whatever the caller's maxDepth.
 const PARSER_MAX_DEPTH = 64;
-// Live namespace declarations; resolution scans them, so they are bounded.
-const MAX_DECLARATIONS = 64;
-
-// Bounded (a declaration is short) and anchored; `?>` is searched for first.
-const XML_DECL = /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:"1\.0"|'1\.0')(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:"([A-Za-z0-9._-]+)"|'([A-Za-z0-9._-]+)'))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:"(?:yes|no)"|'(?:yes|no)'))?[ \t\r\n]*\?>$/;
-const UTF8_NAMES: ReadonlySet<string> = new Set(['utf-8', 'utf8', 'us-ascii']);
 
 // RFC 3863 §4.1.5 / schema `qvalue` (the same rule as model.ts).
 const QVALUE = /^(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)$/;
-
-// Known namespace URIs as constants, so later comparisons are pointer comparisons.
-const INTERNED: ReadonlyMap<string, string> = new Map([NS_PIDF, NS_DM, NS_RPID, NS_CIPID, NS_CAPS].map((u) => [u, u]));
 
 // What an element is to the PIDF rules; its children are classified from it.
 const NONE = 0, TOP = 1, TUPLE = 2, STATUS = 3, DATA_MODEL = 4;
@@ -45,11 +37,6 @@ function qname(prefix: string, local: string): string {
   return prefix === '' ? local : `${prefix}:${local}`;
 }
 
-function isTrue(v: string): boolean {
-  const t = v.trim();
-  return t === '1' || t === 'true';
-}
-
 /** An element without child elements, as serialize.ts writes it (no children at all → `/>`). */
 function leafElement(head: string, name: string, text: string, plain: boolean): string {
   return text === '' ? `${head}/>` : `${head}>${plain ? text : escapeText(text)}</${name}>`;
@@ -58,11 +45,7 @@ function leafElement(head: string, name: string, text: string, plain: boolean): 
 class Reader {
   readonly sc: XmlScanner;
   readonly #limits: FastReaderLimits;
-  readonly #nsPrefix: string[] = [];
-  readonly #nsUri: string[] = [];
-  #nsTop = 0;
-  /** Namespace of each attribute of the last start tag; null for xmlns declarations. */
-  readonly #attrNs: (string | null)[] = [];
+  readonly #names: TagNames;
   readonly #plan = new PrefixPlan();
   // Facts about the fragment being read, for the PIDF rules and the PidfElement.
   kind: PidfElementKind = 'other';
@@ -81,71 +64,13 @@ class Reader {
 
   constructor(text: string, limits: FastReaderLimits) {
     this.sc = new XmlScanner(text);
+    this.#names = new TagNames(this.sc);
     this.#limits = limits;
   }
 
-  /** Decoded value of attribute k of the last start tag. */
-  #value(k: number): string {
-    const raw = this.sc.attrRaw[k]!;
-    return (this.sc.attrFlags[k]! & PLAIN) !== 0 ? raw : decodeXmlAttr(raw);
-  }
-
-  /** Decoded value of the no-namespace attribute `local` of the last start tag, or null. */
-  #attr(local: string, ns = ''): string | null {
-    for (let k = 0; k < this.sc.attrCount; k++) {
-      if (this.#attrNs[k] === ns && this.sc.attrLocal[k] === local) return this.#value(k);
-    }
-    return null;
-  }
-
-  #resolve(prefix: string): string {
-    if (prefix === 'xml') return NS_XML;
-    for (let k = this.#nsTop - 1; k >= 0; k--) if (this.#nsPrefix[k] === prefix) return this.#nsUri[k]!;
-    return prefix === '' ? '' : decline();
-  }
-
-  /** Declares the start tag's namespaces and resolves its names; returns the element's namespace. */
   #open(depth: number): string {
-    const sc = this.sc;
     if (depth > this.#limits.maxDepth || depth > PARSER_MAX_DEPTH) decline();
-    const n = sc.attrCount;
-    for (let k = 0; k < n; k++) {
-      const p = sc.attrPrefix[k]!;
-      const local = sc.attrLocal[k]!;
-      if (p !== 'xmlns' && !(p === '' && local === 'xmlns')) {
-        this.#attrNs[k] = ''; // resolved below, once this tag's declarations are in scope
-        continue;
-      }
-      this.#attrNs[k] = null;
-      const declared = p === '' ? '' : local;
-      const uri = this.#value(k);
-      // xml/xmlns bindings, undeclaring and the XML namespace are legal but rare: general path.
-      if (uri === '' || uri === NS_XML || declared === 'xml' || declared === 'xmlns') decline();
-      if (this.#nsTop === MAX_DECLARATIONS) decline();
-      this.#nsPrefix[this.#nsTop] = declared;
-      this.#nsUri[this.#nsTop++] = INTERNED.get(uri) ?? uri;
-    }
-    if (sc.prefix === 'xml' || sc.prefix === 'xmlns') decline();
-    const ns = this.#resolve(sc.prefix);
-    if (ns === '') decline(); // RFC 3863 §4: PIDF admits namespace-qualified elements only
-    for (let k = 0; k < n; k++) {
-      if (this.#attrNs[k] === null) continue;
-      const p = sc.attrPrefix[k]!;
-      this.#attrNs[k] = p === '' ? '' : this.#resolve(p);
-    }
-    // Duplicates by qualified name (XMLValidator) or by expanded name (tree.ts): general path.
-    for (let j = 0; j < n; j++) {
-      for (let k = j + 1; k < n; k++) {
-        if (sc.attrQname[j] === sc.attrQname[k]) decline();
-        if (this.#attrNs[j] !== null && this.#attrNs[j] === this.#attrNs[k] && sc.attrLocal[j] === sc.attrLocal[k]) decline();
-      }
-    }
-    // RFC 3863 §4: a marked extension we do not understand is refused (model.ts checkExtensions).
-    if (!UNDERSTOOD.has(ns)) {
-      const mu = this.#attr('mustUnderstand', NS_PIDF);
-      if (mu !== null && isTrue(mu)) decline();
-    }
-    return ns;
+    return this.#names.open();
   }
 
   /** Classifies a child (namespace `ns`, local name from the scanner) of an element in role `parent`. */
@@ -155,7 +80,7 @@ class Reader {
       if (local === 'status') { this.statusCount++; return PLAIN_CHILD; }
       if (local === 'contact') {
         this.contactCount++;
-        const pr = this.#attr('priority');
+        const pr = this.#names.attr('priority');
         if (pr !== null && !QVALUE.test(pr.trim())) decline();
         return CONTACT;
       }
@@ -189,7 +114,7 @@ class Reader {
       this.kind = 'other';
       return NONE;
     }
-    const id = this.#attr('id');
+    const id = this.#names.attr('id');
     if (id === null || id.trim() === '') decline();
     this.id = id;
     return this.kind === 'tuple' ? TUPLE : DATA_MODEL;
@@ -214,7 +139,7 @@ class Reader {
   element(depth: number, parent: number): string {
     const sc = this.sc;
     const tag = sc.qname;
-    const mark = this.#nsTop;
+    const mark = this.#names.mark;
     const ns = this.#open(depth);
     const role = parent === TOP ? this.#fragment(ns)
       : parent === TUPLE && ns === NS_PIDF && sc.local === 'status' ? STATUS : NONE;
@@ -225,7 +150,7 @@ class Reader {
     let idPart = '';
     let rest = '';
     for (let k = 0; k < sc.attrCount; k++) {
-      const ans = this.#attrNs[k];
+      const ans = this.#names.attrNs[k];
       if (ans === null) continue;
       const raw = sc.attrRaw[k]!;
       const value = (sc.attrFlags[k]! & PLAIN) !== 0 ? raw : escapeAttr(decodeXmlAttr(raw));
@@ -262,7 +187,7 @@ class Reader {
         if (this.#pidfTimestampAt === -2) this.#pidfTimestampAt = before;
       }
     }
-    this.#nsTop = mark;
+    this.#names.close(mark);
     const head = `<${name}${idPart}${depth === 2 ? this.#plan.declarations() : ''}${rest}`;
     if (leaf === null && role === DATA_MODEL) body = this.#timestampOf(body);
     const out = leaf === null ? `${head}>${body}</${name}>` : leafElement(head, name, leaf, leafPlain);
@@ -301,21 +226,13 @@ class Reader {
   document(): PidfParseResult {
     const sc = this.sc;
     const s = sc.s;
-    if (s.startsWith('<?xml')) {
-      const end = s.indexOf('?>', 5);
-      if (end < 0 || end > 200) decline();
-      const m = XML_DECL.exec(s.slice(0, end + 2)) ?? decline();
-      const enc = m[1] ?? m[2];
-      if (enc !== undefined && !UTF8_NAMES.has(enc.toLowerCase())) decline();
-      sc.i = end + 2;
-    }
-    while (sc.i < s.length && isXmlSpace(s.charCodeAt(sc.i))) sc.i++;
+    sc.prolog();
     if (s.charCodeAt(sc.i) !== 0x3c) decline();
     sc.startTag(); // declines on '</', '<!' and '<?' (not a name)
     const rootTag = sc.qname;
     // RFC 3863 §4.1.1: the root is {urn:ietf:params:xml:ns:pidf}presence with an entity URI.
     if (this.#open(1) !== NS_PIDF || sc.local !== 'presence') decline();
-    const entity = this.#attr('entity');
+    const entity = this.#names.attr('entity');
     if (entity === null || entity.trim() === '') decline();
     const elements: PidfElement[] = [];
     const ids = new Set<string>();
@@ -345,7 +262,7 @@ class Reader {
       const id = this.id === null ? null : ownString(this.id);
       elements.push({ kind: this.kind, id, xml: flatString(xml), timestamp: ts, basic });
     }
-    while (sc.i < s.length && isXmlSpace(s.charCodeAt(sc.i))) sc.i++;
+    sc.spaces();
     if (sc.i !== s.length) decline(); // anything after the root (comment, PI, text)
     return { ok: true, doc: { entity: ownString(entity.trim()), elements } };
   }

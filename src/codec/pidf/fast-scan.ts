@@ -23,7 +23,7 @@ for (let c = 0; c < 128; c++) {
   else if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') CLASS[c] = SPACE;
 }
 
-export function isXmlSpace(c: number): boolean {
+function isXmlSpace(c: number): boolean {
   return c < 128 && (CLASS[c]! & SPACE) !== 0;
 }
 
@@ -49,6 +49,12 @@ export const PLAIN = 1;
 export const BLANK = 2;
 
 export const MAX_ATTRIBUTES = 32;
+
+// The XML declaration as clients write it: version 1.0, an optional encoding, an optional
+// standalone. Anchored, and run on at most 200 characters (up to the first `?>`).
+const XML_DECL = /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:"1\.0"|'1\.0')(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:"([A-Za-z0-9._-]+)"|'([A-Za-z0-9._-]+)'))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:"(?:yes|no)"|'(?:yes|no)'))?[ \t\r\n]*\?>$/;
+// What parse.ts accepts as a declared encoding (the body is decoded as UTF-8 in any case).
+const UTF8_NAMES: ReadonlySet<string> = new Set(['utf-8', 'utf8', 'us-ascii']);
 
 function isXmlChar(cp: number): boolean {
   return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff)
@@ -175,7 +181,22 @@ export class XmlScanner {
     return colon;
   }
 
-  #spaces(): boolean {
+  /** The optional XML declaration (only at the very start) and the white space after it. */
+  prolog(): void {
+    const s = this.s;
+    if (s.startsWith('<?xml')) {
+      const end = s.indexOf('?>', 5);
+      if (end < 0 || end > 200) decline();
+      const m = XML_DECL.exec(s.slice(0, end + 2)) ?? decline();
+      const enc = m[1] ?? m[2];
+      if (enc !== undefined && !UTF8_NAMES.has(enc.toLowerCase())) decline();
+      this.i = end + 2;
+    }
+    this.spaces();
+  }
+
+  /** Skips XML white space; returns whether there was any. */
+  spaces(): boolean {
     const s = this.s;
     const from = this.i;
     let i = from;
@@ -195,7 +216,7 @@ export class XmlScanner {
     this.local = colon < 0 ? this.qname : s.slice(colon + 1, this.i);
     this.attrCount = 0;
     for (;;) {
-      const spaced = this.#spaces();
+      const spaced = this.spaces();
       const c = s.charCodeAt(this.i);
       if (c === 0x3e) { this.i++; this.selfClosing = false; return; }
       if (c === 0x2f) {
@@ -217,10 +238,10 @@ export class XmlScanner {
     const nameEnd = this.i;
     const qname = s.slice(start, nameEnd);
     if (guarded(qname)) decline();
-    this.#spaces();
+    this.spaces();
     if (s.charCodeAt(this.i) !== 0x3d) decline();
     this.i++;
-    this.#spaces();
+    this.spaces();
     const quote = s.charCodeAt(this.i);
     if (quote !== 0x22 && quote !== 0x27) decline();
     const valueStart = ++this.i;
