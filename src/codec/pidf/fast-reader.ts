@@ -12,7 +12,7 @@ import { NS_DM, NS_PIDF, PIDF_ATTR_PREFIX } from './ns.js';
 import { TagNames } from './fast-names.js';
 import { flatString, ownString } from './own-string.js';
 import { PrefixPlan } from './prefix-plan.js';
-import { BLANK, PLAIN, XmlScanner, decline } from './fast-scan.js';
+import { BLANK, PLAIN, XmlScanner } from './fast-scan.js';
 import { decodeXmlAttr, decodeXmlText, escapeAttr, escapeText } from './xml-text.js';
 import type { PidfElement, PidfElementKind, PidfParseResult } from './types.js';
 
@@ -68,8 +68,12 @@ class Reader {
     this.#limits = limits;
   }
 
+  /** The element's namespace, or '' when declining. */
   #open(depth: number): string {
-    if (depth > this.#limits.maxDepth || depth > PARSER_MAX_DEPTH) decline();
+    if (depth > this.#limits.maxDepth || depth > PARSER_MAX_DEPTH) {
+      this.sc.decline();
+      return '';
+    }
     return this.#names.open();
   }
 
@@ -81,7 +85,7 @@ class Reader {
       if (local === 'contact') {
         this.contactCount++;
         const pr = this.#names.attr('priority');
-        if (pr !== null && !QVALUE.test(pr.trim())) decline();
+        if (pr !== null && !QVALUE.test(pr.trim())) this.sc.decline();
         return CONTACT;
       }
       if (local === 'timestamp') { this.timestampCount++; return TUPLE_TIMESTAMP; }
@@ -106,7 +110,10 @@ class Reader {
     this.#pidfTimestampAt = -1;
     if (ns === NS_PIDF) {
       if (local === 'note') { this.kind = 'note'; return NONE; }
-      if (local !== 'tuple') decline();
+      if (local !== 'tuple') {
+        this.sc.decline(); // RFC 3863 §4.1: no other PIDF element in <presence>
+        return NONE;
+      }
       this.kind = 'tuple';
     } else if (ns === NS_DM && (local === 'person' || local === 'device')) {
       this.kind = local;
@@ -115,7 +122,7 @@ class Reader {
       return NONE;
     }
     const id = this.#names.attr('id');
-    if (id === null || id.trim() === '') decline();
+    if (id === null || id.trim() === '') this.sc.decline();
     this.id = id;
     return this.kind === 'tuple' ? TUPLE : DATA_MODEL;
   }
@@ -134,16 +141,18 @@ class Reader {
 
   /**
    * Reads the element whose start tag was just scanned (child of an element in role `parent`)
-   * through its end tag, and returns it written as serialize.ts writes it.
+   * through its end tag, and returns it written as serialize.ts writes it ('' when declining).
    */
   element(depth: number, parent: number): string {
     const sc = this.sc;
     const tag = sc.qname;
     const mark = this.#names.mark;
     const ns = this.#open(depth);
+    if (sc.declined) return '';
     const role = parent === TOP ? this.#fragment(ns)
       : parent === TUPLE && ns === NS_PIDF && sc.local === 'status' ? STATUS : NONE;
     const as = parent === TOP ? PLAIN_CHILD : this.#classify(parent, ns);
+    if (sc.declined) return '';
     const prefix = this.#plan.prefixFor(ns, sc.prefix);
     const name = prefix === sc.prefix ? tag : qname(prefix, sc.local);
     // serialize.ts: the `id` attribute first, then the fragment's declarations, then the rest.
@@ -167,23 +176,27 @@ class Reader {
     if (!sc.selfClosing) {
       for (;;) {
         sc.text();
+        if (sc.declined) return '';
         const next = sc.s.charCodeAt(sc.i + 1);
         if (next === 0x2f) {
           if (leaf === null) {
-            if (!this.#blankText()) decline(); // mixed content: general path
+            if (!this.#blankText()) sc.decline(); // mixed content: general path
           } else if (sc.textEnd > sc.textStart) {
             leaf = this.#text();
             leafPlain = (sc.textFlags & PLAIN) !== 0;
           }
           sc.endTag(tag);
+          if (sc.declined) return '';
           break;
         }
-        if (next === 0x21 || next === 0x3f) decline(); // comment, CDATA, DOCTYPE, PI
-        if (!this.#blankText()) decline(); // mixed content
+        // Comment, CDATA, DOCTYPE, PI (not names, so startTag declines), or mixed content.
+        if (!this.#blankText()) sc.decline();
         leaf = null;
         const before = body.length;
         sc.startTag();
+        if (sc.declined) return '';
         body += this.element(depth + 1, role);
+        if (sc.declined) return '';
         if (this.#pidfTimestampAt === -2) this.#pidfTimestampAt = before;
       }
     }
@@ -223,38 +236,41 @@ class Reader {
     return body.slice(0, at) + this.#pidfTimestampNormalized + body.slice(at + raw.length);
   }
 
-  document(): PidfParseResult {
+  /** The document's result, or null when declining. */
+  document(): PidfParseResult | null {
     const sc = this.sc;
     const s = sc.s;
     sc.prolog();
-    if (s.charCodeAt(sc.i) !== 0x3c) decline();
-    sc.startTag(); // declines on '</', '<!' and '<?' (not a name)
+    if (s.charCodeAt(sc.i) === 0x3c) sc.startTag(); // declines on '</', '<!' and '<?' (not names)
+    else sc.decline();
+    if (sc.declined) return null;
     const rootTag = sc.qname;
     // RFC 3863 §4.1.1: the root is {urn:ietf:params:xml:ns:pidf}presence with an entity URI.
-    if (this.#open(1) !== NS_PIDF || sc.local !== 'presence') decline();
+    if (this.#open(1) !== NS_PIDF || sc.local !== 'presence') return null;
     const entity = this.#names.attr('entity');
-    if (entity === null || entity.trim() === '') decline();
+    if (entity === null || entity.trim() === '') return null;
     const elements: PidfElement[] = [];
     const ids = new Set<string>();
     for (let open = !sc.selfClosing; open;) {
       sc.text();
-      if (!this.#blankText()) decline();
-      const next = s.charCodeAt(sc.i + 1);
-      if (next === 0x2f) {
+      if (sc.declined || !this.#blankText()) return null;
+      if (s.charCodeAt(sc.i + 1) === 0x2f) {
         sc.endTag(rootTag);
         open = false;
         continue;
       }
-      if (next === 0x21 || next === 0x3f || elements.length === this.#limits.maxElements) decline();
+      if (elements.length === this.#limits.maxElements) return null;
       sc.startTag();
+      if (sc.declined) return null;
       const xml = this.element(2, TOP);
+      if (sc.declined) return null;
       if (this.kind === 'tuple') {
         // RFC 3863 §4.1.2–4.1.5: one <status>, at most one <basic> (open|closed), <contact>, <timestamp>.
-        if (this.statusCount !== 1 || this.basicCount > 1 || this.contactCount > 1 || this.timestampCount > 1) decline();
-        if (this.basicCount === 1 && this.basic !== 'open' && this.basic !== 'closed') decline();
+        if (this.statusCount !== 1 || this.basicCount > 1 || this.contactCount > 1 || this.timestampCount > 1) return null;
+        if (this.basicCount === 1 && this.basic !== 'open' && this.basic !== 'closed') return null;
       }
       if (this.id !== null) {
-        if (ids.has(this.id)) decline(); // RFC 3863 §4.1.2: ids are unique (xs:ID)
+        if (ids.has(this.id)) return null; // RFC 3863 §4.1.2: ids are unique (xs:ID)
         ids.add(this.id);
       }
       const basic = this.basic === null ? null : this.basic === 'open' ? 'open' : 'closed';
@@ -263,7 +279,8 @@ class Reader {
       elements.push({ kind: this.kind, id, xml: flatString(xml), timestamp: ts, basic });
     }
     sc.spaces();
-    if (sc.i !== s.length) decline(); // anything after the root (comment, PI, text)
+    // Anything after the root (comment, PI, text), or an end tag that did not match.
+    if (sc.declined || sc.i !== s.length) return null;
     return { ok: true, doc: { entity: ownString(entity.trim()), elements } };
   }
 }
@@ -277,7 +294,7 @@ export function readPidfFast(text: string, limits: FastReaderLimits): PidfParseR
   try {
     return new Reader(text, limits).document();
   } catch {
-    // DECLINE, or an unforeseen error: the general path is always the authority.
+    // Unforeseen (declining is not an exception): the general path is always the authority.
     return null;
   }
 }

@@ -2,15 +2,14 @@
 // character data over the decoded body, for the plain subset of XML that presence clients
 // write. Whatever lies outside that subset (comments, CDATA, processing instructions, DOCTYPE,
 // non-ASCII names, '<' or stray '&' in values, control characters, `</a >`, …) makes it
-// throw DECLINE, and parse.ts hands the body to the general path, which refuses or accepts it
+// decline, and parse.ts hands the body to the general path, which refuses or accepts it
 // exactly as before. Every loop moves forward only: the work is linear in the body.
-
-/** Thrown (a constant, so no stack is captured) when the body is not for the fast reader. */
-export const DECLINE: unique symbol = Symbol('pidf-fast-decline');
-
-export function decline(): never {
-  throw DECLINE;
-}
+//
+// Declining is a flag, not an exception: a throw unwinding the reader's recursion costs
+// microseconds, and a stream of bodies that all decline kept V8 from ever optimizing the
+// reader (measured: 6 µs to decline a 211-byte document, 1 µs to read it). `decline()`
+// sets `declined` and moves the cursor to the end, so every loop stops; callers check the
+// flag after each step that can fail and return at once.
 
 // Character classes for ASCII. Names are a strict ASCII subset of XML names, so that the
 // general path (XMLValidator's isName, fast-xml-parser's name split) sees them the same way.
@@ -64,6 +63,8 @@ function isXmlChar(cp: number): boolean {
 export class XmlScanner {
   readonly s: string;
   i = 0;
+  /** Set once the body is found outside the subset: every caller returns, the result is null. */
+  declined = false;
   // The last start tag read.
   qname = '';
   prefix = '';
@@ -89,18 +90,18 @@ export class XmlScanner {
   /**
    * A reference (XML 1.0 §4.1) at `i`, limited as prescan.ts limits it: one of the five
    * predefined entities or a character reference to a legal character, at most 12
-   * characters from '&' to ';'. Returns the index after the ';'.
+   * characters from '&' to ';'. Returns the index after the ';' (the end when declining).
    */
   #reference(i: number): number {
     const s = this.s;
     const limit = Math.min(s.length, i + 13);
     let semi = i + 1;
     while (semi < limit && s.charCodeAt(semi) !== 0x3b) semi++;
-    if (semi >= limit) decline();
+    if (semi >= limit) return this.decline();
     if (s.charCodeAt(i + 1) === 0x23) {
       const hex = s.charCodeAt(i + 2) === 0x78;
       let k = i + (hex ? 3 : 2);
-      if (k === semi) decline();
+      if (k === semi) return this.decline();
       let cp = 0;
       for (; k < semi; k++) {
         const c = s.charCodeAt(k);
@@ -108,15 +109,14 @@ export class XmlScanner {
         if (c >= 0x30 && c <= 0x39) d = c - 0x30;
         else if (hex && c >= 0x61 && c <= 0x66) d = c - 0x57;
         else if (hex && c >= 0x41 && c <= 0x46) d = c - 0x37;
-        else return decline();
+        else return this.decline();
         cp = cp * (hex ? 16 : 10) + d;
-        if (cp > 0x10ffff) decline();
+        if (cp > 0x10ffff) return this.decline();
       }
-      if (!isXmlChar(cp)) decline();
-      return semi + 1;
+      return isXmlChar(cp) ? semi + 1 : this.decline();
     }
     const name = s.slice(i + 1, semi);
-    if (name !== 'amp' && name !== 'lt' && name !== 'gt' && name !== 'quot' && name !== 'apos') decline();
+    if (name !== 'amp' && name !== 'lt' && name !== 'gt' && name !== 'quot' && name !== 'apos') return this.decline();
     return semi + 1;
   }
 
@@ -130,11 +130,11 @@ export class XmlScanner {
     let plain = true;
     let blank = true;
     for (;;) {
-      if (i >= s.length) decline();
+      if (i >= s.length) return this.decline(); // unterminated (or declined in a reference)
       const c = s.charCodeAt(i);
       if (c === stop) break;
       if (c < 0x20) {
-        if (c !== 0x9 && c !== 0xa && c !== 0xd) decline();
+        if (c !== 0x9 && c !== 0xa && c !== 0xd) return this.decline();
         // CR is normalized in both; tab and LF become spaces in attribute values (§3.3.3).
         if (c === 0xd || inValue) plain = false;
         i++;
@@ -146,8 +146,8 @@ export class XmlScanner {
         i = this.#reference(i);
         continue;
       }
-      if (c === 0x3c) decline(); // '<' in an attribute value: prescan refuses it
-      if (c >= 0xfffe && c <= 0xffff) decline(); // not XML characters
+      if (c === 0x3c) return this.decline(); // '<' in an attribute value: prescan refuses it
+      if (c >= 0xfffe && c <= 0xffff) return this.decline(); // not XML characters
       if (c === 0x3e || (c === 0x22 && inValue)) plain = false; // re-escaped on output
       i++;
     }
@@ -162,20 +162,20 @@ export class XmlScanner {
     this.textEnd = this.i;
   }
 
-  /** A name at `i` (ASCII, at most one ':' between two non-empty parts); sets #p/#l bounds. */
+  /** A name at `i` (ASCII, at most one ':' between two non-empty parts); returns the colon's index or -1. */
   #name(): number {
     const s = this.s;
     let i = this.i;
     let colon = -1;
     let c = s.charCodeAt(i);
-    if (c >= 128 || (CLASS[c]! & NAME_START) === 0) decline();
+    if (c >= 128 || (CLASS[c]! & NAME_START) === 0) return this.decline();
     for (i++; i < s.length; i++) {
       c = s.charCodeAt(i);
       if (c < 128 && (CLASS[c]! & NAME_CHAR) !== 0) continue;
       if (c !== 0x3a || colon >= 0) break;
       colon = i;
       const n = s.charCodeAt(i + 1);
-      if (n >= 128 || (CLASS[n]! & NAME_START) === 0) decline();
+      if (n >= 128 || (CLASS[n]! & NAME_START) === 0) return this.decline();
     }
     this.i = i;
     return colon;
@@ -186,10 +186,12 @@ export class XmlScanner {
     const s = this.s;
     if (s.startsWith('<?xml')) {
       const end = s.indexOf('?>', 5);
-      if (end < 0 || end > 200) decline();
-      const m = XML_DECL.exec(s.slice(0, end + 2)) ?? decline();
-      const enc = m[1] ?? m[2];
-      if (enc !== undefined && !UTF8_NAMES.has(enc.toLowerCase())) decline();
+      const m = end < 0 || end > 200 ? null : XML_DECL.exec(s.slice(0, end + 2));
+      const enc = m === null ? undefined : m[1] ?? m[2];
+      if (m === null || (enc !== undefined && !UTF8_NAMES.has(enc.toLowerCase()))) {
+        this.decline();
+        return;
+      }
       this.i = end + 2;
     }
     this.spaces();
@@ -205,13 +207,17 @@ export class XmlScanner {
     return i > from;
   }
 
-  /** A start tag at `i` ('<' already checked, next char not '/', '!' or '?'). */
+  /** A start tag at `i` ('<' already checked; '</', '<!' and '<?' decline, not being names). */
   startTag(): void {
     const s = this.s;
     const nameStart = ++this.i;
     const colon = this.#name();
+    if (this.declined) return;
     this.qname = s.slice(nameStart, this.i);
-    if (guarded(this.qname)) decline();
+    if (guarded(this.qname)) {
+      this.decline();
+      return;
+    }
     this.prefix = colon < 0 ? '' : s.slice(nameStart, colon);
     this.local = colon < 0 ? this.qname : s.slice(colon + 1, this.i);
     this.attrCount = 0;
@@ -219,15 +225,14 @@ export class XmlScanner {
       const spaced = this.spaces();
       const c = s.charCodeAt(this.i);
       if (c === 0x3e) { this.i++; this.selfClosing = false; return; }
-      if (c === 0x2f) {
-        if (s.charCodeAt(this.i + 1) !== 0x3e) decline();
-        this.i += 2;
-        this.selfClosing = true;
+      if (c === 0x2f && s.charCodeAt(this.i + 1) === 0x3e) { this.i += 2; this.selfClosing = true; return; }
+      // An attribute needs white space before it (XMLValidator refuses `a="1"b="2"`).
+      if (!spaced || this.attrCount === MAX_ATTRIBUTES) {
+        this.decline();
         return;
       }
-      // An attribute needs white space before it (XMLValidator refuses `a="1"b="2"`).
-      if (!spaced || this.attrCount === MAX_ATTRIBUTES) decline();
       this.#attribute();
+      if (this.declined) return;
     }
   }
 
@@ -237,15 +242,25 @@ export class XmlScanner {
     const colon = this.#name();
     const nameEnd = this.i;
     const qname = s.slice(start, nameEnd);
-    if (guarded(qname)) decline();
+    if (this.declined || guarded(qname)) {
+      this.decline();
+      return;
+    }
     this.spaces();
-    if (s.charCodeAt(this.i) !== 0x3d) decline();
+    if (s.charCodeAt(this.i) !== 0x3d) {
+      this.decline();
+      return;
+    }
     this.i++;
     this.spaces();
     const quote = s.charCodeAt(this.i);
-    if (quote !== 0x22 && quote !== 0x27) decline();
+    if (quote !== 0x22 && quote !== 0x27) {
+      this.decline();
+      return;
+    }
     const valueStart = ++this.i;
     const flags = this.#chars(quote, true);
+    if (this.declined) return;
     const n = this.attrCount++;
     this.attrQname[n] = qname;
     this.attrPrefix[n] = colon < 0 ? '' : s.slice(start, colon);
@@ -259,7 +274,17 @@ export class XmlScanner {
   endTag(qname: string): void {
     const s = this.s;
     const i = this.i;
-    if (s.charCodeAt(i + 1) !== 0x2f || !s.startsWith(qname, i + 2) || s.charCodeAt(i + 2 + qname.length) !== 0x3e) decline();
+    if (s.charCodeAt(i + 1) !== 0x2f || !s.startsWith(qname, i + 2) || s.charCodeAt(i + 2 + qname.length) !== 0x3e) {
+      this.decline();
+      return;
+    }
     this.i = i + 3 + qname.length;
+  }
+
+  /** Marks the body as not for the fast reader; the cursor goes to the end so that every loop stops. */
+  decline(): number {
+    this.declined = true;
+    this.i = this.s.length;
+    return this.i;
   }
 }
