@@ -17,10 +17,16 @@ function usable(p: string): boolean {
   return p !== '' && !RESERVED_PREFIXES.has(p) && !p.toLowerCase().startsWith('xml') && !GENERATED.test(p);
 }
 
+// A fragment uses a handful of namespaces, so two short arrays beat a Map; a hostile one may
+// declare thousands, so past this many the plan also keeps a Map and a Set (linear work).
+const INDEXED_FROM = 8;
+
 export class PrefixPlan {
-  // Insertion-ordered pairs: a fragment uses a handful of namespaces, so arrays beat a Map.
+  // Insertion-ordered pairs (the declarations are written in this order).
   readonly #uris: string[] = [];
   readonly #prefixes: string[] = [];
+  #byUri: Map<string, string> | null = null;
+  #taken: Set<string> | null = null;
   #next = 0;
   /** Set when an attribute is in the PIDF namespace (written `pidf:`, declared last). */
   pidfAttr = false;
@@ -28,27 +34,42 @@ export class PrefixPlan {
   reset(): void {
     this.#uris.length = 0;
     this.#prefixes.length = 0;
+    this.#byUri = null;
+    this.#taken = null;
     this.#next = 0;
     this.pidfAttr = false;
   }
 
-  #taken(p: string): boolean {
-    return TAKEN_FROM_START.has(p) || this.#prefixes.includes(p);
+  #isTaken(p: string): boolean {
+    if (TAKEN_FROM_START.has(p)) return true;
+    return this.#taken !== null ? this.#taken.has(p) : this.#prefixes.includes(p);
   }
 
   /** The prefix for `uri`, assigned on first sight (`wanted` = the prefix it was written with). */
   prefixFor(uri: string, wanted: string): string {
-    const at = this.#uris.indexOf(uri);
-    if (at >= 0) return this.#prefixes[at]!;
+    if (this.#byUri !== null) {
+      const known = this.#byUri.get(uri);
+      if (known !== undefined) return known;
+    } else {
+      const at = this.#uris.indexOf(uri);
+      if (at >= 0) return this.#prefixes[at]!;
+    }
     let p = CANONICAL_PREFIX.get(uri);
     if (p === undefined) {
-      if (usable(wanted) && !this.#taken(wanted)) p = wanted;
+      if (usable(wanted) && !this.#isTaken(wanted)) p = wanted;
       else {
-        do p = `ns${++this.#next}`; while (this.#taken(p));
+        do p = `ns${++this.#next}`; while (this.#isTaken(p));
       }
     }
     this.#uris.push(uri);
     this.#prefixes.push(p);
+    if (this.#byUri !== null) {
+      this.#byUri.set(uri, p);
+      this.#taken!.add(p);
+    } else if (this.#uris.length === INDEXED_FROM) {
+      this.#byUri = new Map(this.#uris.map((u, k) => [u, this.#prefixes[k]!]));
+      this.#taken = new Set(this.#prefixes);
+    }
     return p;
   }
 

@@ -52,6 +52,16 @@ test('the fast reader honours the caller limits by declining (the general path t
   assert.ok(same(body, 'depth 5 is enough', { ...LIMITS, maxDepth: 5 }));
 });
 
+test('a fragment with many namespaces: prefixes planned as serialize.ts plans them', () => {
+  // Past 8 namespaces the prefix plan indexes them (prefix-plan.ts); wanted prefixes collide.
+  const P = 'urn:ietf:params:xml:ns:pidf';
+  const wanted = ['a', 'a', 'ns1', 'c', 'caps', 'b', 'xmlx', 'pidf', 'ns3', 'b', 'q'];
+  let ext = '';
+  for (let k = 0; k < 40; k++) ext += `<${wanted[k % wanted.length]}:e${k} xmlns:${wanted[k % wanted.length]}="urn:v${k % 23}" x="${k}"/>`;
+  const text = `<presence xmlns="${P}" entity="sip:a@b"><tuple id="t"><status><basic>open</basic></status>${ext}</tuple></presence>`;
+  assert.ok(same(new TextEncoder().encode(text), 'many namespaces'));
+});
+
 test('outside the subset, the fast reader declines and the general path decides', () => {
   const P = 'urn:ietf:params:xml:ns:pidf';
   const doc = (inner: string): string => `<presence xmlns="${P}" entity="sip:a@b">${inner}</presence>`;
