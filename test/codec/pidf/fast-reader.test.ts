@@ -52,6 +52,24 @@ test('the fast reader honours the caller limits by declining (the general path t
   assert.ok(same(body, 'depth 5 is enough', { ...LIMITS, maxDepth: 5 }));
 });
 
+test('tricky but plain documents are taken, with the general path\'s result', () => {
+  const P = 'urn:ietf:params:xml:ns:pidf';
+  const DM = 'urn:ietf:params:xml:ns:pidf:data-model';
+  const doc = (inner: string, pre = ''): string => `${pre}<presence xmlns="${P}" xmlns:dm="${DM}" entity=" sip:a@b ">${inner}</presence>`;
+  const tuple = (inner: string): string => doc(`<tuple id="t"><status><basic> open\r\n</basic></status>${inner}</tuple>`);
+  const cases = [
+    tuple('<x:a xmlns:x="urn:x" v="a/>b" w=\'say "hi"\' z="1&gt;0"/>'), tuple('<note></note><note>  </note>'),
+    tuple('<contact priority=" 0.5 ">\n sip:a@b \n</contact><timestamp> 2026-11-25T13:45:42Z </timestamp>'),
+    doc('\u00a0<tuple id="t"><status/></tuple>\u2028'), tuple('<x:a xmlns:x="urn:x" v="line\r\nbreak\ttab"/>'),
+    doc('<dm:person id="p"><timestamp> 1 </timestamp><dm:note>n</dm:note><timestamp> 2 </timestamp></dm:person>'),
+    doc('<dm:person id="p"><timestamp> 1 </timestamp><dm:timestamp> 2 </dm:timestamp></dm:person>'),
+    doc('<dm:device id="d"><timestamp><x:a xmlns:x="urn:x"/></timestamp></dm:device>'),
+    doc('<tuple id="t"><status/></tuple>', '\uFEFF<?xml version="1.0" encoding="utf-8" standalone="no"?>\r\n'),
+    doc('<tuple id="&#x263A;&amp;"><status/></tuple>'), `<impp:presence xmlns:impp="${P}" entity="e"/>`,
+  ];
+  for (const text of cases) assert.ok(same(new TextEncoder().encode(text), 'tricky'), `declined: ${text}`);
+});
+
 test('a fragment with many namespaces: prefixes planned as serialize.ts plans them', () => {
   // Past 8 namespaces the prefix plan indexes them (prefix-plan.ts); wanted prefixes collide.
   const P = 'urn:ietf:params:xml:ns:pidf';
