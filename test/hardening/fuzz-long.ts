@@ -7,6 +7,8 @@
 import fc from 'fast-check';
 import * as sip from '../codec/fuzz/sip-fuzz.js';
 import * as pidf from '../codec/fuzz/pidf-fuzz.js';
+import * as fast from '../codec/fuzz/pidf-fast-fuzz.js';
+import { genDocArb } from '../codec/fuzz/pidf-gen.js';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 100_000);
 const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
@@ -17,11 +19,14 @@ if (!Number.isSafeInteger(runs) || runs < 1 || !Number.isSafeInteger(seed)) {
 
 const sipStats: sip.SipFuzzStats = { oks: 0, fails: 0 };
 const pidfStats: pidf.PidfFuzzStats = { accepted: 0, refused: 0 };
+const fastStats: fast.FastFuzzStats = { fast: 0, accepted: 0, refused: 0 };
 const properties: [string, fc.IProperty<never>][] = [
   ['sip: mutated messages', fc.property(sip.mutantArb, (x) => sip.checkMutant(x, sipStats)) as never],
   ['sip: arbitrary bytes', fc.property(sip.bytesArb, sip.checkBytes) as never],
   ['pidf: mutated documents', fc.property(pidf.mutantArb, (x) => pidf.checkMutant(x, pidfStats)) as never],
   ['pidf: composed pairs', fc.property(pidf.pairArb, pidf.checkPair) as never],
+  ['pidf fast reader: generated documents', fc.property(genDocArb, (d) => fast.checkGenerated(d, fastStats)) as never],
+  ['pidf fast reader: mutants', fc.property(fast.mutatedArb, fast.checkMutated) as never],
 ];
 
 let failed = 0;
@@ -35,5 +40,6 @@ for (const [name, prop] of properties) {
     process.stdout.write(`FAIL ${name} (${secs} s)\n${fc.defaultReportMessage(out) ?? ''}\n`);
   } else process.stdout.write(`ok   ${name}: ${out.numRuns} runs (${secs} s)\n`);
 }
-process.stdout.write(`sip parses ok/refused ${sipStats.oks}/${sipStats.fails}; pidf accepted/refused ${pidfStats.accepted}/${pidfStats.refused}\n`);
+process.stdout.write(`sip parses ok/refused ${sipStats.oks}/${sipStats.fails}; pidf accepted/refused ${pidfStats.accepted}/${pidfStats.refused}; `
+  + `generated accepted/refused/fast ${fastStats.accepted}/${fastStats.refused}/${fastStats.fast}\n`);
 process.exitCode = failed === 0 ? 0 : 1;

@@ -1,6 +1,7 @@
 // PIDF semantics on the resolved tree: what RFC 3863 §4 and RFC 4479 require of a document a
 // presentity publishes, and the mapping of each top-level child of <presence> to a PidfElement.
 import { NS_DM, NS_PIDF, UNDERSTOOD } from './ns.js';
+import { ownString } from './own-string.js';
 import { serializeFragment } from './serialize.js';
 import { attr, childrenNamed, textContent, type XEl } from './tree.js';
 import type { PidfDocument, PidfElement, PidfParseResult } from './types.js';
@@ -75,7 +76,8 @@ function tuple(el: XEl): PidfElement {
   const ts = childrenNamed(el, NS_PIDF, 'timestamp');
   if (ts.length > 1) fail(`tuple '${id}' has more than one <timestamp>`);
   for (const t of ts) normalizeText(t);
-  return { kind: 'tuple', id, xml: serializeFragment(el), timestamp: ts[0] ? trimmedText(ts[0]) : null, basic };
+  const timestamp = ts[0] ? ownString(trimmedText(ts[0])) : null;
+  return { kind: 'tuple', id: ownString(id), xml: serializeFragment(el), timestamp, basic };
 }
 
 function dataModel(el: XEl, kind: 'person' | 'device'): PidfElement {
@@ -83,7 +85,7 @@ function dataModel(el: XEl, kind: 'person' | 'device'): PidfElement {
   // RFC 4479 §3 uses <dm:timestamp>; some clients (Linphone) write the PIDF <timestamp>.
   const ts = childrenNamed(el, NS_DM, 'timestamp')[0] ?? childrenNamed(el, NS_PIDF, 'timestamp')[0];
   if (ts) normalizeText(ts);
-  return { kind, id, xml: serializeFragment(el), timestamp: ts ? trimmedText(ts) : null, basic: null };
+  return { kind, id: ownString(id), xml: serializeFragment(el), timestamp: ts ? ownString(trimmedText(ts)) : null, basic: null };
 }
 
 function topLevel(el: XEl): PidfElement {
@@ -123,7 +125,8 @@ export function toDocument(root: XEl, maxElements: number): PidfParseResult {
       }
       elements.push(e);
     }
-    const doc: PidfDocument = { entity: entity.trim(), elements };
+    // Own copies: a slice would keep the whole body alive with the publication (own-string.ts).
+    const doc: PidfDocument = { entity: ownString(entity.trim()), elements };
     return { ok: true, doc };
   } catch (e) {
     if (e instanceof ModelError) return { ok: false, reason: e.message, status: 400 };

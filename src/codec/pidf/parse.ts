@@ -2,7 +2,11 @@
 // security design: a bounded byte scan refuses DTDs, deep nesting and undefined entities before
 // anything else runs; then size, UTF-8, well-formedness (XMLValidator), and only then the parser,
 // the namespace resolution and the PIDF rules. Failures are data: { ok: false, reason, status }.
+// After the byte scan, size and UTF-8 checks, the one-pass reader (fast-reader.ts) takes the
+// plain documents clients send and returns the very same result; it leaves anything else to
+// the validator and the parser.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { readPidfFast } from './fast-reader.js';
 import { toDocument } from './model.js';
 import { prescan } from './prescan.js';
 import { buildTree } from './tree.js';
@@ -50,25 +54,57 @@ function refuse(reason: string, status = 400): PidfParseResult {
   return { ok: false, reason, status };
 }
 
-export function parsePidf(body: Uint8Array | string, opts: PidfParseOptions = {}): PidfParseResult {
-  const maxBytes = opts.maxBytes ?? PIDF_DEFAULTS.maxBytes;
-  const maxDepth = opts.maxDepth ?? PIDF_DEFAULTS.maxDepth;
-  const maxElements = opts.maxElements ?? PIDF_DEFAULTS.maxElements;
-  const bytes = typeof body === 'string' ? encoder.encode(body) : body;
+type Screened = { ok: true; text: string } | { ok: false; refusal: PidfParseResult };
 
+/**
+ * The first steps, shared by both readers: the byte scan, the size, UTF-8. Hostile documents
+ * are refused here, before either reader runs, at the cost they always had.
+ */
+function screen(bytes: Uint8Array, limits: Required<PidfParseOptions>): Screened {
+  const { maxBytes, maxDepth } = limits;
   // The scan looks at no more than maxBytes: a hostile construct within them is reported
   // (400) even when the body is also too large; nothing past the limit is ever examined.
   const scan = prescan(bytes, maxBytes, maxDepth);
-  if (!scan.ok) return refuse(scan.reason);
-  if (bytes.length > maxBytes) return refuse(`body larger than ${maxBytes} bytes`, 413);
-  if (bytes.length === 0) return refuse('empty body');
-
-  let text: string;
+  if (!scan.ok) return { ok: false, refusal: refuse(scan.reason) };
+  if (bytes.length > maxBytes) return { ok: false, refusal: refuse(`body larger than ${maxBytes} bytes`, 413) };
+  if (bytes.length === 0) return { ok: false, refusal: refuse('empty body') };
   try {
-    text = utf8.decode(bytes); // also drops a leading BOM
+    return { ok: true, text: utf8.decode(bytes) }; // also drops a leading BOM
   } catch {
-    return refuse('body is not valid UTF-8');
+    return { ok: false, refusal: refuse('body is not valid UTF-8') };
   }
+}
+
+function limitsOf(opts: PidfParseOptions): Required<PidfParseOptions> {
+  return {
+    maxBytes: opts.maxBytes ?? PIDF_DEFAULTS.maxBytes,
+    maxDepth: opts.maxDepth ?? PIDF_DEFAULTS.maxDepth,
+    maxElements: opts.maxElements ?? PIDF_DEFAULTS.maxElements,
+  };
+}
+
+export function parsePidf(body: Uint8Array | string, opts: PidfParseOptions = {}): PidfParseResult {
+  const limits = limitsOf(opts);
+  const s = screen(typeof body === 'string' ? encoder.encode(body) : body, limits);
+  if (!s.ok) return s.refusal;
+  return readPidfFast(s.text, limits) ?? parseGeneral(s.text, limits);
+}
+
+/** The general path alone (the reference of the differential tests, and `old` in the bench). */
+export function parsePidfGeneral(bytes: Uint8Array, opts: PidfParseOptions = {}): PidfParseResult {
+  const limits = limitsOf(opts);
+  const s = screen(bytes, limits);
+  return s.ok ? parseGeneral(s.text, limits) : s.refusal;
+}
+
+/** The one-pass reader's own answer after the same screening; null when it declines (tests). */
+export function parsePidfFastOnly(bytes: Uint8Array, opts: PidfParseOptions = {}): PidfParseResult | null {
+  const limits = limitsOf(opts);
+  const s = screen(bytes, limits);
+  return s.ok ? readPidfFast(s.text, limits) : null;
+}
+
+function parseGeneral(text: string, limits: Required<PidfParseOptions>): PidfParseResult {
   const enc = ENCODING_DECL.exec(text)?.[1]?.toLowerCase();
   if (enc !== undefined && enc !== 'utf-8' && enc !== 'utf8' && enc !== 'us-ascii') {
     return refuse(`unsupported encoding '${enc}' (UTF-8 only)`);
@@ -86,5 +122,5 @@ export function parsePidf(body: Uint8Array | string, opts: PidfParseOptions = {}
   }
   const tree = buildTree(nodes);
   if (!tree.ok) return refuse(tree.reason);
-  return toDocument(tree.root, maxElements);
+  return toDocument(tree.root, limits.maxElements);
 }
