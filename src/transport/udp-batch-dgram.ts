@@ -18,28 +18,45 @@ function numericLookup(address: string, _opts: unknown, cb: (err: Error | null, 
 
 class DgramRecvBatch implements RecvBatch {
   readonly count: number;
-  readonly data: Uint8Array;
-  readonly ends: Uint32Array;
+  readonly #bufs: Buffer[];
   readonly #sources: Destination[];
+  #data: Uint8Array | null = null;
+  #ends: Uint32Array | null = null;
 
   constructor(bufs: Buffer[], sources: Destination[]) {
     this.count = bufs.length;
-    let total = 0;
-    for (const b of bufs) total += b.length;
-    this.data = new Uint8Array(total);
-    this.ends = new Uint32Array(bufs.length);
-    let off = 0;
-    for (let i = 0; i < bufs.length; i++) {
-      this.data.set(bufs[i]!, off);
-      off += bufs[i]!.length;
-      this.ends[i] = off;
-    }
+    this.#bufs = bufs;
     this.#sources = sources;
   }
 
+  // Packed only when asked for: a consumer that takes datagram(i) keeps dgram's own Buffers.
+  get data(): Uint8Array {
+    if (this.#data === null) this.#pack();
+    return this.#data!;
+  }
+
+  get ends(): Uint32Array {
+    if (this.#ends === null) this.#pack();
+    return this.#ends!;
+  }
+
+  #pack(): void {
+    let total = 0;
+    for (const b of this.#bufs) total += b.length;
+    const data = new Uint8Array(total);
+    const ends = new Uint32Array(this.#bufs.length);
+    let off = 0;
+    for (let i = 0; i < this.#bufs.length; i++) {
+      data.set(this.#bufs[i]!, off);
+      off += this.#bufs[i]!.length;
+      ends[i] = off;
+    }
+    this.#data = data;
+    this.#ends = ends;
+  }
+
   datagram(i: number): Buffer {
-    const start = i === 0 ? 0 : this.ends[i - 1]!;
-    return Buffer.from(this.data.buffer, this.data.byteOffset + start, this.ends[i]! - start);
+    return this.#bufs[i]!;
   }
 
   source(i: number): Destination {
