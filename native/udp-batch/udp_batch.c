@@ -34,8 +34,11 @@ typedef struct {
   napi_ref self;     /* keeps the JS handle (and so this struct) alive while polling */
   napi_async_context async_ctx;
   uv_poll_t poll;
-  int polling;
-  int closed;
+  int polling;       /* the poll handle is initialised and not yet closed by libuv */
+  int closed;        /* close() was called (or the environment is going away) */
+  int finalized;     /* the JS object is gone; whoever finishes last frees the struct */
+  int teardown;      /* the environment is going away: no more Node-API calls */
+  napi_async_cleanup_hook_handle hook; /* non-NULL while registered */
   char *arena;       /* max_per_wake slots of SLOT bytes (pages are touched only as used) */
   struct mmsghdr *msgs;
   struct iovec *iov;
@@ -83,12 +86,36 @@ static void free_buffers(sock_t *s) {
   s->from = NULL;
 }
 
+static void env_teardown(napi_async_cleanup_hook_handle h, void *arg);
+static void on_poll_closed(uv_handle_t *h);
+
+static void unhook(sock_t *s) {
+  if (s->hook != NULL) napi_remove_async_cleanup_hook(s->hook);
+  s->hook = NULL;
+}
+
+/* Stops polling; the close callback finishes the job once libuv lets go of the handle. */
+static void close_poll(sock_t *s) {
+  s->closed = 1;
+  uv_poll_stop(&s->poll);
+  uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+}
+
+/* The JS object is gone: garbage (then it is not polling: `self` kept it alive while it
+ * was) or the environment's teardown. With the poll handle still open, the close callback
+ * frees the struct instead. */
 static void finalize_sock(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   sock_t *s = (sock_t *)data;
-  /* Only reached once the poll handle is closed (self ref dropped in the close callback). */
-  if (!s->closed && s->fd >= 0) close(s->fd);
+  s->finalized = 1;
+  if (s->polling) {
+    s->teardown = 1;
+    if (!s->closed) close_poll(s);
+    return;
+  }
+  unhook(s);
+  if (s->fd >= 0) close(s->fd);
   free_buffers(s);
   free(s);
 }
@@ -158,6 +185,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->env = env;
   CHECK(napi_create_object(env, &self));
   CHECK(napi_wrap(env, self, s, finalize_sock, NULL, NULL));
+  /* A Worker's loop must have no open handle when it ends, and the addon may be unloaded
+   * right after: an async cleanup hook makes the teardown wait for our close callback. */
+  if (napi_add_async_cleanup_hook(env, env_teardown, s, &s->hook) != napi_ok) s->hook = NULL;
   CHECK(napi_set_named_property(env, self, "fd", make_int(env, fd)));
   CHECK(napi_set_named_property(env, self, "port", make_int(env, bound)));
   return self;
@@ -274,25 +304,47 @@ static napi_value js_recv_start(napi_env env, napi_callback_info info) {
   int r = uv_poll_init(loop, &s->poll, s->fd);
   if (r != 0) return throw_errno(env, "udp-batch: uv_poll_init", -r);
   s->poll.data = s;
+  s->polling = 1; /* from here on only uv_close() (close() or teardown) ends the handle */
   r = uv_poll_start(&s->poll, UV_READABLE, on_readable);
   if (r != 0) return throw_errno(env, "udp-batch: uv_poll_start", -r);
-  s->polling = 1;
   return NULL;
 }
 
 static void on_poll_closed(uv_handle_t *h) {
   sock_t *s = (sock_t *)h->data;
-  napi_env env = s->env;
-  close(s->fd);
+  s->polling = 0;
+  if (s->fd >= 0) close(s->fd);
   s->fd = -1;
-  if (s->async_ctx) napi_async_destroy(env, s->async_ctx);
-  s->async_ctx = NULL;
-  if (s->callback) napi_delete_reference(env, s->callback);
-  s->callback = NULL;
   free_buffers(s);
-  napi_ref self = s->self;
-  s->self = NULL;
-  if (self) napi_delete_reference(env, self); /* may let the GC finalize s now */
+  if (!s->teardown) {
+    /* A plain close(): let go of the callback and of the JS object (it may be collected now). */
+    napi_env env = s->env;
+    if (s->async_ctx) napi_async_destroy(env, s->async_ctx);
+    s->async_ctx = NULL;
+    if (s->callback) napi_delete_reference(env, s->callback);
+    s->callback = NULL;
+    napi_ref self = s->self;
+    s->self = NULL;
+    if (self) napi_delete_reference(env, self);
+  }
+  unhook(s); /* in a teardown, this tells Node that our part of it is done */
+  if (s->finalized) free(s);
+}
+
+/* The environment is going away (Worker end, process exit) with the socket still open: no
+ * Node-API call on the JS side from here on. Stop polling; the close callback unhooks. */
+static void env_teardown(napi_async_cleanup_hook_handle h, void *arg) {
+  (void)h;
+  sock_t *s = (sock_t *)arg;
+  s->teardown = 1;
+  if (s->polling) {
+    if (!s->closed) close_poll(s);
+    return;
+  }
+  if (s->fd >= 0) close(s->fd);
+  s->fd = -1;
+  s->closed = 1;
+  unhook(s);
 }
 
 /* close(handle): stops polling and closes the socket (the fd once libuv has let go of it). */
@@ -302,14 +354,13 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   sock_t *s = get_sock(env, argv[0]);
   if (s == NULL || s->closed) return NULL;
-  s->closed = 1;
   if (s->polling) {
-    s->polling = 0;
-    uv_poll_stop(&s->poll);
-    uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+    close_poll(s);
   } else {
+    s->closed = 1;
     close(s->fd);
     s->fd = -1;
+    unhook(s);
   }
   return NULL;
 }

@@ -223,6 +223,14 @@ describe('choosing the implementation', () => {
   });
 
   if (native.ok) {
+    it('a Worker that ends with a socket still open leaves no handle behind (no abort)', () => {
+      const r = spawnSync(process.execPath, [fileURLToPath(new URL('./support/udp-worker-probe.js', import.meta.url))], {
+        env: { ...process.env, COMSIPL_UDP: 'native' }, encoding: 'utf8', timeout: 20_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /worker native terminated cleanly/);
+    });
+
     it('picks the addon by default where it is built', () => {
       const r = runProbe({ COMSIPL_UDP: '' });
       assert.equal(r.status, 0, r.err);
