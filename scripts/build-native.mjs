@@ -51,7 +51,9 @@ function main() {
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: BUILD_TIMEOUT_MS, env: { ...process.env, npm_config_loglevel: 'error' } });
   const built = join(ADDON_DIR, 'build', 'Release', 'udp_batch.node');
   if (r.status === 0 && existsSync(built)) return say(`built ${built}${nodedir === null ? '' : ` (headers: ${nodedir})`}`);
-  const detail = `${r.error?.message ?? ''}\n${r.stderr ?? ''}`.trim().split('\n').filter((l) => /error|not found|ERR!/i.test(l)).slice(-3).join(' | ');
+  // The first compiler error or node-gyp's own reason, not its stack and version lines.
+  const lines = `${r.error?.message ?? ''}\n${r.stderr ?? ''}`.split('\n');
+  const detail = lines.filter((l) => /error:|ERR! (configure|build) error|ERR! stack Error|ETIMEDOUT|ENOENT/.test(l)).slice(0, 2).map((l) => l.trim()).join(' | ');
   say(`not built (${detail || `node-gyp exit ${r.status}`}); node:dgram will be used`);
 }
 
