@@ -123,6 +123,12 @@ export class UdpTransport {
     sock.send(buf, dest);
   }
 
+  /** Sends what send() queued so far now, instead of at the end of this event-loop turn. */
+  flush(): void {
+    this.#v4?.flush();
+    this.#v6?.flush();
+  }
+
   /** The address to put in our Via/Contact for a peer (the socket's, or a routable one). */
   localAddress(family: 4 | 6, peer: string): string {
     // Socket.address() is a getsockname() syscall and networkInterfaces() a scan: both showed
