@@ -72,9 +72,12 @@ const native = loadNativeUdp();
 if (native.ok) impls.push(['native', (o) => NativeBatchSocket.open(o)]);
 
 describe('the addon is there where it can be built', () => {
+  // A build that failed silently at install would otherwise only show as a slower server.
+  // COMSIPL_UDP=dgram says the fallback is meant (e.g. a machine without Node's headers).
   it('loads on Linux with a C compiler (install built it), else names why not', () => {
-    if (process.platform === 'linux' && hasCompiler()) assert.deepEqual(native, { ok: true }, 'run `npm run build:native` and read its line');
-    else assert.equal(native.ok, false);
+    if (process.platform === 'linux' && hasCompiler() && process.env['COMSIPL_UDP'] !== 'dgram') {
+      assert.deepEqual(native, { ok: true }, 'run `npm run build:native` and read its line');
+    } else if (!native.ok) assert.ok(native.reason.length > 0);
   });
 });
 
