@@ -1,11 +1,13 @@
-// The UDP transport, owned by the main thread. Datagrams are collected for one event-loop
-// turn and handed on as a batch (one parse task per batch, not per datagram). IPv4 and IPv6:
-// a wildcard IPv4 host also opens the IPv6 wildcard on the same port (v6-only socket).
-import dgram from 'node:dgram';
+// The UDP transport, owned by the main thread. Datagrams arrive in batches (one per readable
+// wake with the recvmmsg addon, one per event-loop turn with node:dgram: see udp-batch.ts) and
+// are handed on as a batch (one parse task per batch, not per datagram); responses queued in
+// one turn leave together (one sendmmsg). IPv4 and IPv6: a wildcard IPv4 host also opens the
+// IPv6 wildcard on the same port (v6-only socket).
 import { isIP } from 'node:net';
 import os from 'node:os';
 import type { Logger } from '../log.js';
 import type { Destination } from '../transaction/server-transactions.js';
+import { openUdpBatch, type RecvBatch, type UdpBatchSocket } from './udp-batch.js';
 
 export interface Datagram {
   data: Buffer;
@@ -16,22 +18,13 @@ export interface Datagram {
 
 const SOCKET_BUFFER = 8 * 1024 * 1024; // absorbs bursts from load generators (kernel may cap it)
 
-/**
- * dgram runs every send through dns.lookup, even for a numeric address (it showed in the CPU
- * profile). We only ever send to numeric addresses (rinfo, received, IP-literal targets), so
- * the lookup is the identity.
- */
-function numericLookup(address: string, _opts: unknown, cb: (err: Error | null, address: string, family: number) => void): void {
-  cb(null, address, isIP(address) === 6 ? 6 : 4);
-}
-
 export class UdpTransport {
   readonly #host: string;
   #port: number;
   readonly #log: Logger;
   readonly #onBatch: (batch: Datagram[]) => void;
-  #v4: dgram.Socket | null = null;
-  #v6: dgram.Socket | null = null;
+  #v4: UdpBatchSocket | null = null;
+  #v6: UdpBatchSocket | null = null;
   #batch: Datagram[] = [];
   #bound4: string | null = null;
   #bound6: string | null = null;
@@ -39,7 +32,7 @@ export class UdpTransport {
   #iface6: string | null = null;
   #ifacesAt = -Infinity;
   #scheduled = false;
-  sendErrors = 0;
+  #closedErrors = 0;
 
   constructor(host: string, port: number, log: Logger, onBatch: (batch: Datagram[]) => void) {
     this.#host = host;
@@ -52,42 +45,52 @@ export class UdpTransport {
     return this.#port;
   }
 
+  /** Datagrams that could not be sent (bad or unreachable destination, no socket of that family). */
+  get sendErrors(): number {
+    return this.#closedErrors + (this.#v4?.sendErrors ?? 0) + (this.#v6?.sendErrors ?? 0);
+  }
+
+  /** 'native' when the recvmmsg/sendmmsg addon carries the datagrams, else 'dgram'. */
+  get implementation(): 'native' | 'dgram' | null {
+    return (this.#v4 ?? this.#v6)?.kind ?? null;
+  }
+
   async start(): Promise<void> {
     const family = isIP(this.#host);
     if (family === 4) {
-      this.#v4 = await this.#bind('udp4', this.#host, this.#port, false);
-      this.#port = this.#v4.address().port;
+      this.#v4 = await this.#bind(4, this.#host, this.#port, false);
+      this.#port = this.#v4.port;
       if (this.#host === '0.0.0.0') {
         try {
-          this.#v6 = await this.#bind('udp6', '::', this.#port, true);
+          this.#v6 = await this.#bind(6, '::', this.#port, true);
         } catch (e) {
           this.#log.warn({ err: (e as Error).message }, 'IPv6 wildcard not available; serving IPv4 only');
         }
       }
     } else {
-      this.#v6 = await this.#bind('udp6', this.#host, this.#port, this.#host !== '::');
-      this.#port = this.#v6.address().port;
+      this.#v6 = await this.#bind(6, this.#host, this.#port, this.#host !== '::');
+      this.#port = this.#v6.port;
     }
-    this.#bound4 = this.#v4?.address().address ?? null;
-    this.#bound6 = this.#v6?.address().address ?? null;
+    // The bound address is the (numeric) host asked for: no getsockname() needed.
+    this.#bound4 = this.#v4 === null ? null : this.#host;
+    this.#bound6 = this.#v6 === null ? null : family === 6 ? this.#host : '::';
   }
 
-  #bind(type: 'udp4' | 'udp6', host: string, port: number, ipv6Only: boolean): Promise<dgram.Socket> {
-    const sock = dgram.createSocket({ type, ipv6Only, recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER, lookup: numericLookup });
-    const fam: 4 | 6 = type === 'udp4' ? 4 : 6;
-    return new Promise((resolve, reject) => {
-      sock.once('error', reject);
-      sock.bind(port, host, () => {
-        sock.off('error', reject);
-        sock.on('error', (err) => {
-          this.sendErrors++;
-          this.#log.debug({ err: err.message }, 'socket error');
-        });
-        sock.on('message', (data, rinfo) => this.#receive(data, rinfo.address, rinfo.port, fam));
-        resolve(sock);
-      });
-    });
+  async #bind(family: 4 | 6, host: string, port: number, ipv6Only: boolean): Promise<UdpBatchSocket> {
+    const sock = await openUdpBatch({ family, host, port, ipv6Only, recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER }, this.#log);
+    sock.start(this.#receiveBatch);
+    return sock;
   }
+
+  /** A socket's batch is already one wake's (or one turn's) worth: handed on as it is. */
+  readonly #receiveBatch = (b: RecvBatch): void => {
+    const batch: Datagram[] = new Array(b.count);
+    for (let i = 0; i < b.count; i++) {
+      const src = b.source(i);
+      batch[i] = { data: b.datagram(i), address: src.address, port: src.port, family: src.family };
+    }
+    this.#onBatch(batch);
+  };
 
   #receive(data: Buffer, address: string, port: number, family: 4 | 6): void {
     this.#batch.push({ data, address, port, family });
@@ -112,14 +115,18 @@ export class UdpTransport {
   send(buf: Buffer, dest: Destination): void {
     const sock = dest.family === 6 ? this.#v6 : this.#v4;
     if (sock === null) {
-      this.sendErrors++;
+      this.#closedErrors++;
       return;
     }
-    // Always a numeric address (see numericLookup). No callback on purpose: without one, Node
-    // tries a synchronous uv_udp_try_send and skips the per-send completion request and its
-    // callback (the send was the largest single cost in the REGISTER profile). A failed send
-    // is counted through the socket's 'error' event.
-    sock.send(buf, dest.port, dest.address);
+    // Always a numeric address. Queued: what is sent in this event-loop turn leaves together
+    // (the send syscall was the largest single cost in the REGISTER profile).
+    sock.send(buf, dest);
+  }
+
+  /** Sends what send() queued so far now, instead of at the end of this event-loop turn. */
+  flush(): void {
+    this.#v4?.flush();
+    this.#v6?.flush();
   }
 
   /** The address to put in our Via/Contact for a peer (the socket's, or a routable one). */
@@ -146,8 +153,10 @@ export class UdpTransport {
   }
 
   async close(): Promise<void> {
-    const close = (s: dgram.Socket | null): Promise<void> => (s ? new Promise((r) => s.close(() => r())) : Promise.resolve());
-    await Promise.all([close(this.#v4), close(this.#v6)]);
+    const v4 = this.#v4;
+    const v6 = this.#v6;
     this.#v4 = this.#v6 = null;
+    this.#closedErrors += (v4?.sendErrors ?? 0) + (v6?.sendErrors ?? 0);
+    await Promise.all([v4?.close(), v6?.close()]);
   }
 }
