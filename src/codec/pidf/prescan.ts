@@ -26,6 +26,8 @@ function indexOfSeq(b: Uint8Array, from: number, end: number, ascii: string): nu
   return -1;
 }
 
+const CONTROL = Object.freeze({ ok: false as const, reason: 'control character not allowed in XML' });
+
 function isXmlChar(cp: number): boolean {
   return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff)
     || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
@@ -77,7 +79,13 @@ export function prescan(b: Uint8Array, limit: number, maxDepth: number): Prescan
       i += n;
       continue;
     }
-    if (c !== LT) { i++; continue; }
+    if (c !== LT) {
+      // XML 1.0 §2.2: C0 controls other than TAB, LF and CR are not characters of a document;
+      // passed on into NOTIFY bodies they would make every strict watcher reject them.
+      if (c < 0x20 && c !== 0x9 && c !== 0xa && c !== 0xd) return CONTROL;
+      i++;
+      continue;
+    }
     const d = b[i + 1];
     if (d === SLASH) {
       depth--;
@@ -117,6 +125,7 @@ export function prescan(b: Uint8Array, limit: number, maxDepth: number): Prescan
           }
         } else if (e === DQ || e === SQ) quote = e;
         else if (e === GT) break;
+        if (e < 0x20 && e !== 0x9 && e !== 0xa && e !== 0xd) return CONTROL;
       }
       if (k >= end) return OK;
       if (b[k - 1] !== SLASH) {

@@ -125,3 +125,14 @@ test('string and byte input give the same document; CDATA is literal', () => {
   assert.deepEqual(ok(text), ok(new TextEncoder().encode(text)));
   assert.match(ok(text).elements[0]!.xml, /<note>a&lt;b &amp; c<\/note>/);
 });
+
+test('C0 control characters are refused (XML 1.0 §2.2), in text and in attribute values', () => {
+  const doc = (note: string, attr = 'x'): string =>
+    `<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:a@h"><tuple id="${attr}"><status><basic>open</basic></status><note>${note}</note></tuple></presence>`;
+  for (const bad of [doc('a\u0001b'), doc('ok', 'x\u001fy'), doc('\u0000')]) {
+    const r = parsePidf(Buffer.from(bad));
+    assert.equal(r.ok, false);
+    assert.match(r.ok ? '' : r.reason, /control character/);
+  }
+  assert.ok(parsePidf(Buffer.from(doc('tab\there\r\nand newline'))).ok);
+});
