@@ -20,6 +20,11 @@ export class Pub implements Timed {
   }
 }
 
+/** Is `s` exactly `<inner>`? (Compared in place: this runs once per restored dialog.) */
+function isAngled(s: string, inner: string): boolean {
+  return s.length === inner.length + 2 && s.charCodeAt(0) === 0x3c && s.charCodeAt(s.length - 1) === 0x3e && s.startsWith(inner, 1);
+}
+
 export class PresentityState {
   readonly aor: string;
   /** Our tag → dialog, for every presentity (shared: in-dialog requests find their owner here). */
@@ -37,9 +42,9 @@ export class PresentityState {
   #topics: Topic[] | null = null;
 
   /** Dialogs per event package, all presentities together (a gauge read at scrape time). */
-  readonly #perEvent: Map<string, number>;
+  readonly #perEvent: Map<string, { n: number }>;
 
-  constructor(aor: string, directory: Map<string, Sub>, perEvent: Map<string, number> = new Map()) {
+  constructor(aor: string, directory: Map<string, Sub>, perEvent: Map<string, { n: number }> = new Map()) {
     this.aor = aor;
     this.directory = directory;
     this.#perEvent = perEvent;
@@ -49,12 +54,19 @@ export class PresentityState {
     return (this.pubs === null || this.pubs.size === 0) && this.head === null;
   }
 
-  /** The shared Topic for a dialog on this presentity named as in `r`. */
+  /**
+   * The shared Topic for a dialog on this presentity named as in `r`. A localUri of '' (as the
+   * store decodes it) stands for `<entity>`.
+   */
   topic(r: { event: string; eventId: string | null; localUri: string; entity: string }): Topic {
-    const same = (t: Topic): boolean => t.event === r.event && t.eventId === r.eventId && t.localUri === r.localUri && t.entity === r.entity;
+    const same = (t: Topic): boolean =>
+      t.event === r.event && t.eventId === r.eventId && t.entity === r.entity && (r.localUri === '' ? isAngled(t.localUri, r.entity) : t.localUri === r.localUri);
     if (this.#topic !== null && same(this.#topic)) return this.#topic;
     if (this.#topics !== null) for (const t of this.#topics) if (same(t)) return t;
-    const t: Topic = { aor: this.aor, event: r.event, eventId: r.eventId, localUri: r.localUri, entity: r.entity };
+    const localUri = r.localUri === '' ? `<${r.entity}>` : r.localUri;
+    let counter = this.#perEvent.get(r.event);
+    if (counter === undefined) this.#perEvent.set(r.event, (counter = { n: 0 }));
+    const t: Topic = { aor: this.aor, event: r.event, eventId: r.eventId, localUri, entity: r.entity, counter };
     if (this.#topic === null) this.#topic = t;
     // A few variants at most; a pathological client naming it differently each time gets its own.
     else if ((this.#topics ??= []).length < 8) this.#topics.push(t);
@@ -79,7 +91,7 @@ export class PresentityState {
     this.head = sub;
     this.count++;
     this.directory.set(sub.tag, sub);
-    this.#perEvent.set(sub.event, (this.#perEvent.get(sub.event) ?? 0) + 1);
+    sub.topic.counter.n++;
   }
 
   unlink(sub: Sub): void {
@@ -89,9 +101,7 @@ export class PresentityState {
     sub.next = sub.prev = null;
     this.count--;
     if (this.directory.get(sub.tag) === sub) this.directory.delete(sub.tag);
-    const n = (this.#perEvent.get(sub.event) ?? 1) - 1;
-    if (n > 0) this.#perEvent.set(sub.event, n);
-    else this.#perEvent.delete(sub.event);
+    sub.topic.counter.n--;
   }
 }
 

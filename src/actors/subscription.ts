@@ -56,6 +56,8 @@ export interface Topic {
   readonly eventId: string | null;
   readonly localUri: string;
   readonly entity: string;
+  /** The live-dialog count of this event package, all presentities together (a gauge). */
+  readonly counter: { n: number };
 }
 
 const PENDING = 1 << 8; // the watcher waits for the presentity's approval

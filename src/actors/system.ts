@@ -39,7 +39,7 @@ export class ActorSystem {
   /** Our dialog tag → the dialog (its presentity owns it). */
   readonly directory = new Map<string, Sub>();
   /** Dialogs per event package (presence, presence.winfo …). */
-  readonly subscriptionsByEvent = new Map<string, number>();
+  readonly subscriptionsByEvent = new Map<string, { n: number }>();
   readonly wheel: TimerWheel<Timed>;
   readonly #env: PresenceEnv & RegistrationEnv;
   readonly #domains: ReadonlySet<string>;

@@ -68,7 +68,7 @@ export class ServerModel implements AdminModel {
   counts(): Counts {
     const { sys, stats, notifier, store } = this.#srv;
     const byEvent: Counts['subscriptionsByEvent'] = [];
-    for (const [event, count] of sys.subscriptionsByEvent) byEvent.push({ event, transport: 'udp', count });
+    for (const [event, c] of sys.subscriptionsByEvent) if (c.n > 0) byEvent.push({ event, transport: 'udp', count: c.n });
     return {
       registrations: sys.registrations.size, presentities: sys.presentities.size, subscriptions: sys.subscriptions,
       subscriptionsByEvent: byEvent, pendingRequests: this.#srv.inFlight, storeQueue: store.pending,

@@ -10,10 +10,11 @@
 // one fsync too many). `--durability os` stops at the commit (in the OS page cache).
 import { mkdirSync, accessSync, existsSync, statSync, constants } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { open, type RootDatabase } from 'lmdb';
+import { open, type Database, type RootDatabase } from 'lmdb';
 import type { Store, StoreDone } from './store.js';
 import type { BindingRecord, PublicationRecord, RestoreSink, RestoreStats, StoreOp, SubscriptionRecord } from './records.js';
 import { fromLegacySubscription } from './legacy.js';
+import { decodeSubscription, emptySubscription, encodeSubscription } from './sub-codec.js';
 
 export const PRESENCE_FILE = 'presence_w.fdb';
 export const REGISTERED_FILE = 'registered.fdb';
@@ -36,11 +37,22 @@ function makeDirs(dir: string): void {
   for (const m of missing.reverse()) mkdirSync(m);
 }
 
-const SUB = 'sub';
+/** Key prefix of 0.1's subscription records in the root database (migrated at restore). */
+const LEGACY_SUB = 'sub';
 const PUB = 'pub';
+/** The named database of presence_w.fdb holding the watcher dialogs, in sub-codec's form. */
+const SUBS_DB = 'subs';
+
+/** Restore decodes every dialog into this one record; the sink copies what it keeps. */
+let restoreRecord: SubscriptionRecord = emptySubscription();
+const subsEncoder = {
+  encode: (rec: SubscriptionRecord): Buffer => encodeSubscription(rec),
+  decode: (b: Uint8Array, size?: number): SubscriptionRecord | null => (decodeSubscription(b, size ?? b.length, restoreRecord) ? restoreRecord : null),
+};
 
 export class FdbStore implements Store {
   readonly #presence: RootDatabase;
+  readonly #subs: Database;
   readonly #registered: RootDatabase;
   readonly #sync: boolean;
   #ops: StoreOp[] = [];
@@ -51,6 +63,7 @@ export class FdbStore implements Store {
 
   private constructor(presence: RootDatabase, registered: RootDatabase, sync: boolean) {
     this.#presence = presence;
+    this.#subs = presence.openDB({ name: SUBS_DB, encoder: subsEncoder } as never) as Database;
     this.#registered = registered;
     this.#sync = sync;
   }
@@ -134,10 +147,10 @@ export class FdbStore implements Store {
               void db.remove([PUB, op.aor, op.id]);
               break;
             case 'putSub':
-              void db.put([SUB, op.rec.tag], op.rec);
+              void this.#subs.put(op.rec.tag, op.rec);
               break;
             case 'delSub':
-              void db.remove([SUB, op.tag]);
+              void this.#subs.remove(op.tag);
               break;
             case 'putBindings':
               break;
@@ -170,24 +183,42 @@ export class FdbStore implements Store {
   /** Streams everything back at boot; expired rows are deleted before the server serves. */
   async restore(now: number, sink: RestoreSink): Promise<RestoreStats> {
     const stats: RestoreStats = { registrations: 0, publications: 0, subscriptions: 0, dropped: 0 };
-    const drop: unknown[] = [];
+    const rootDrops: unknown[] = [];
     for (const { key, value } of this.#presence.getRange({ start: [PUB], end: [PUB, '\uffff'] })) {
       const rec = value as PublicationRecord;
       // Version 0.1 keyed publications by ETag and had no id: the ETag is that key.
       if (typeof rec.id !== 'string') rec.id = rec.etag;
-      if (rec.expiresAt <= now) drop.push(key);
-      else {
+      if (rec.expiresAt <= now) {
+        rootDrops.push(key);
+        stats.dropped++;
+      } else {
         stats.publications++;
         sink.publication(rec);
       }
     }
-    for (const { key, value } of this.#presence.getRange({ start: [SUB], end: [SUB, '\uffff'] })) {
+    // 0.1's dialog records: read, moved into the dialog database, deleted from the root.
+    const migrate: SubscriptionRecord[] = [];
+    for (const { key, value } of this.#presence.getRange({ start: [LEGACY_SUB], end: [LEGACY_SUB, '\uffff'] })) {
       const rec = fromLegacySubscription(value as SubscriptionRecord);
-      if (rec === null || rec.expiresAt <= now) drop.push(key);
-      else {
+      rootDrops.push(key);
+      if (rec === null || rec.expiresAt <= now) stats.dropped++;
+      else migrate.push(rec);
+    }
+    restoreRecord = emptySubscription();
+    const subDrops: string[] = [];
+    for (const { key, value } of this.#subs.getRange({})) {
+      const rec = value as SubscriptionRecord | null;
+      if (rec === null || rec.expiresAt <= now) {
+        subDrops.push(key as string);
+        stats.dropped++;
+      } else {
         stats.subscriptions++;
         sink.subscription(rec);
       }
+    }
+    for (const rec of migrate) {
+      stats.subscriptions++;
+      sink.subscription(rec);
     }
     const regDrops: { key: string; live: BindingRecord[] }[] = [];
     for (const { key, value } of this.#registered.getRange({})) {
@@ -200,8 +231,13 @@ export class FdbStore implements Store {
         sink.bindings(key as string, live);
       }
     }
-    stats.dropped += drop.length;
-    if (drop.length > 0) await this.#presence.batch(() => { for (const k of drop) void this.#presence.remove(k as never); });
+    if (rootDrops.length > 0 || subDrops.length > 0 || migrate.length > 0) {
+      await this.#presence.batch(() => {
+        for (const k of rootDrops) void this.#presence.remove(k as never);
+        for (const k of subDrops) void this.#subs.remove(k);
+        for (const rec of migrate) void this.#subs.put(rec.tag, rec);
+      });
+    }
     if (regDrops.length > 0) {
       await this.#registered.batch(() => {
         for (const r of regDrops) void (r.live.length === 0 ? this.#registered.remove(r.key) : this.#registered.put(r.key, r.live));

@@ -89,7 +89,7 @@ test('disk full: REGISTER, PUBLISH and SUBSCRIBE get 500 + Retry-After, nothing 
     const regs = new Map<string, BindingRecord[]>();
     const pubs: PublicationRecord[] = [];
     const subs: SubscriptionRecord[] = [];
-    await again.restore(Date.now(), { bindings: (a, b) => regs.set(a, b), publication: (x) => pubs.push(x), subscription: (x) => subs.push(x) });
+    await again.restore(Date.now(), { bindings: (a, b) => regs.set(a, b), publication: (x) => pubs.push(x), subscription: (x) => subs.push({ ...x }) });
     assert.deepEqual([...regs.keys()], [alice]);
     assert.deepEqual(regs.get(alice)!.map((b) => b.uri), ['sip:alice@10.0.0.1:5060']);
     assert.equal(pubs.length + subs.length, 0);

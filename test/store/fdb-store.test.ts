@@ -20,7 +20,7 @@ function collect(): { sink: RestoreSink; pubs: PublicationRecord[]; subs: Subscr
   const out = { pubs: [] as PublicationRecord[], subs: [] as SubscriptionRecord[], regs: new Map<string, BindingRecord[]>() };
   return {
     ...out,
-    sink: { publication: (p) => out.pubs.push(p), subscription: (s) => out.subs.push(s), bindings: (a, b) => out.regs.set(a, b) },
+    sink: { publication: (p) => out.pubs.push(p), subscription: (s) => out.subs.push({ ...s }), bindings: (a, b) => out.regs.set(a, b) },
   };
 }
 
