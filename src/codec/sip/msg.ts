@@ -4,11 +4,21 @@
 //
 // Messages the scanner does not take (folding, comma-joined Vias, bare LF …) go through the
 // full parser and its gate first, and are then re-encoded in canonical form (one header per
-// line, long names) and scanned again: every handler sees this one type, whatever the input.
+// line, long names, one via-parm per Via line; canonical.ts writes the line table as it
+// encodes): every handler sees this one type, whatever the input.
+//
+// `rewritten` tells which of the two a message is: false = buf is the datagram as received
+// (offsets into it), true = buf is the canonical re-encoding (a worker must ship it).
 //
 // Layout of `lines` (4 int32 per header line, in message order):
 //   [hdr id (HDR.*, or HDR.OTHER), name start, value start, value end]
-// Value offsets exclude the leading/trailing whitespace; values never contain CR or LF.
+// Value offsets exclude the leading/trailing whitespace; values never contain LF, nor CR but
+// a lone one (a CR not before LF is a value octet to the full parser as well).
+
+import { isUtf8 } from 'node:buffer';
+import { canonicalHeaderName } from './header-names.js';
+import { isPlainAscii, V, viaCheck } from './grammar-bytes.js';
+import { parseVia } from './via.js';
 
 /** Header ids the server asks for by number. Anything else is HDR.OTHER, found by name. */
 export const HDR = {
@@ -69,12 +79,22 @@ export interface TopVia {
   rport: boolean; // `;rport` present (with or without value)
   /** Offset in msg.buf just past the via-parm (where `;received=…;rport=…` is inserted). */
   end: number;
-  /** Offset in msg.buf of the `;rport` param's start, and its end (-1 when absent). */
+  /** Offset in msg.buf of the first `;rport` param's start, and its end (-1 when absent, and
+   * when the line holds octets beyond plain ASCII). */
   rportStart: number;
   rportEnd: number;
 }
 
 const EMPTY_LINES = new Int32Array(0);
+
+/** What the start line said (uriStart: offset of the Request-URI in buf, -1 for a response). */
+export interface StartInfo {
+  isRequest: boolean;
+  method: string;
+  uri: string;
+  status: number;
+  uriStart?: number;
+}
 
 export class SipMsg {
   readonly buf: Buffer;
@@ -88,6 +108,10 @@ export class SipMsg {
   readonly status: number;
   readonly bodyStart: number;
   readonly bodyEnd: number;
+  /** Offset of the Request-URI in buf (its length is uri.length: latin1), -1 when none. */
+  readonly uriStart: number;
+  /** buf is the canonical re-encoding of what the fallback parsed, not the datagram. */
+  readonly rewritten: boolean;
   // Lazily decoded, then cached.
   #callId: string | undefined;
   #cseq = -1;
@@ -100,9 +124,10 @@ export class SipMsg {
     buf: Buffer,
     lines: Int32Array,
     count: number,
-    start: { isRequest: boolean; method: string; uri: string; status: number },
+    start: StartInfo,
     bodyStart: number,
     bodyEnd: number,
+    rewritten = false,
   ) {
     this.buf = buf;
     this.lines = count === 0 ? EMPTY_LINES : lines;
@@ -113,6 +138,8 @@ export class SipMsg {
     this.status = start.status;
     this.bodyStart = bodyStart;
     this.bodyEnd = bodyEnd;
+    this.uriStart = start.uriStart ?? -1;
+    this.rewritten = rewritten;
   }
 
   get body(): Buffer {
@@ -171,9 +198,10 @@ export class SipMsg {
 
   /** First value of a header by name (any case, long or compact form already expanded). */
   byName(name: string): string | undefined {
-    const id = hdrIdOf(name);
+    const canonical = canonicalHeaderName(name);
+    const id = hdrIdOf(canonical);
     if (id !== HDR.OTHER) return this.first(id);
-    const want = name.toLowerCase();
+    const want = canonical.toLowerCase();
     for (let i = 0; i < this.count; i++) {
       if (this.lines[i * 4] !== HDR.OTHER) continue;
       if (this.nameAt(i).toLowerCase() === want) return this.valueAt(i);
@@ -237,7 +265,7 @@ export class SipMsg {
     return tagParam(this.buf, this.lines[i * 4 + 2]!, this.lines[i * 4 + 3]!);
   }
 
-  /** The top Via, or null when the first via-parm is not one the scanner took apart. */
+  /** The top Via, or null when parseVia (via.ts) would refuse it. */
   get topVia(): TopVia | null {
     if (this.#via === undefined) {
       const i = this.index(HDR.Via);
@@ -264,13 +292,10 @@ export function internMethod(b: Uint8Array, s: number, e: number): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1', s, e);
 }
 
-/** Decodes a value: latin1 for ASCII (the common case), UTF-8 when it has valid UTF-8. */
+/** Decodes a value as parse.ts does: latin1 for ASCII, UTF-8 when valid UTF-8, latin1 otherwise. */
 export function decode(b: Buffer, s: number, e: number): string {
   for (let i = s; i < e; i++) {
-    if (b[i]! >= 0x80) {
-      const utf8 = b.toString('utf8', s, e);
-      return utf8.includes('\ufffd') ? b.toString('latin1', s, e) : utf8;
-    }
+    if (b[i]! >= 0x80) return isUtf8(b.subarray(s, e)) ? b.toString('utf8', s, e) : b.toString('latin1', s, e);
   }
   return b.toString('latin1', s, e);
 }
@@ -340,78 +365,34 @@ export function tagParam(b: Buffer, s: number, e: number): string | null {
 }
 
 /**
- * Takes the first via-parm of a Via line apart: `SIP/2.0/UDP host[:port] *(;param)`. Returns
- * null for anything it does not expect (the full parser's gate has accepted the line, so this
- * happens only for forms the scanner would have sent to the fallback anyway).
+ * Takes a Via line (one via-parm: the scanner and the canonical encoding never put two on a
+ * line) apart: null exactly when parseVia (via.ts) refuses it.
  */
 export function parseTopVia(b: Buffer, s: number, e: number): TopVia | null {
-  let p = s;
-  // sent-protocol: three tokens separated by '/', no whitespace (canonical and scanned forms).
-  let slashes = 0;
-  let tStart = s;
-  while (p < e && b[p] !== 0x20 && b[p] !== 0x09) {
-    if (b[p] === 0x2f) {
-      slashes++;
-      tStart = p + 1;
-    }
-    p++;
+  if (isPlainAscii(b, s, e)) {
+    if (!viaCheck(b, s, e)) return null;
+    return {
+      transport: b.toString('latin1', V.ts, V.te).toUpperCase(),
+      host: b.toString('latin1', V.hs, V.he).toLowerCase(),
+      port: V.port < 0 ? null : V.port,
+      branch: V.bs < 0 ? '' : b.toString('latin1', V.bs, V.be),
+      rport: V.rport,
+      end: e,
+      rportStart: V.rs,
+      rportEnd: V.re,
+    };
   }
-  if (slashes !== 2 || p === e) return null;
-  const transport = b.toString('latin1', tStart, p).toUpperCase();
-  while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
-  const hs = p;
-  if (b[p] === 0x5b) {
-    while (p < e && b[p] !== 0x5d) p++;
-    p++;
-  } else {
-    while (p < e && b[p] !== 0x3a && b[p] !== 0x3b && b[p] !== 0x2c && b[p] !== 0x20 && b[p] !== 0x09) p++;
-  }
-  const host = b.toString('latin1', hs, p).toLowerCase();
-  let port: number | null = null;
-  if (b[p] === 0x3a) {
-    p++;
-    let n = 0;
-    const ps = p;
-    while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) n = n * 10 + (b[p++]! - 0x30);
-    if (p === ps || n > 65535) return null;
-    port = n;
-  }
-  let branch = '';
-  let rport = false;
-  let rportStart = -1;
-  let rportEnd = -1;
-  while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
-  while (p < e && b[p] === 0x3b) {
-    const ps = p;
-    p++;
-    while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
-    const ns = p;
-    while (p < e && b[p] !== 0x3d && b[p] !== 0x3b && b[p] !== 0x2c && b[p] !== 0x20 && b[p] !== 0x09) p++;
-    const ne = p;
-    let vs = -1;
-    let ve = -1;
-    while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
-    if (b[p] === 0x3d) {
-      p++;
-      while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
-      vs = p;
-      if (b[p] === 0x22) {
-        p++;
-        while (p < e && b[p] !== 0x22) p += b[p] === 0x5c ? 2 : 1;
-        p++;
-      } else while (p < e && b[p] !== 0x3b && b[p] !== 0x2c && b[p] !== 0x20 && b[p] !== 0x09) p++;
-      ve = Math.min(p, e);
-    }
-    const nl = ne - ns;
-    if (nl === 6 && lower(b[ns]!) === 0x62 && b.toString('latin1', ns, ne).toLowerCase() === 'branch' && vs >= 0) {
-      branch = b.toString('latin1', vs, ve);
-    } else if (nl === 5 && b.toString('latin1', ns, ne).toLowerCase() === 'rport') {
-      rport = true;
-      rportStart = ps;
-      rportEnd = Math.min(p, e);
-    }
-    while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
-  }
-  if (p < e && b[p] !== 0x2c) return null;
-  return { transport, host, port, branch, rport, end: p, rportStart, rportEnd };
+  // Octets beyond plain ASCII (only quoted param values can hold them in a valid Via).
+  const via = parseVia(decode(b, s, e));
+  if (via === null) return null;
+  return {
+    transport: via.transport,
+    host: via.host,
+    port: via.port,
+    branch: via.params.get('branch') ?? '',
+    rport: via.params.has('rport'),
+    end: e,
+    rportStart: -1,
+    rportEnd: -1,
+  };
 }

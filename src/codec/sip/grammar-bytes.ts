@@ -1,0 +1,357 @@
+// Byte-level twins of the string validators the gate and the response builder use: params.ts
+// (parseParams), uri.ts (parseUri), name-addr.ts (parseNameAddr) and via.ts (parseVia). Each
+// function here follows its twin step by step and accepts exactly what the twin accepts, but
+// works on buf[s, e) without building strings, Maps or param objects.
+//
+// Precondition, checked by callers with `isPlainAscii`: the range holds only printable ASCII
+// and HT. Then a byte is a char, and String.prototype.trim() trims what skipWsp trims. Any
+// other value (UTF-8 display names, control octets) goes to the string twin instead: rare, and
+// exact by construction. test/codec/sip/grammar-bytes.test.ts checks the twins agree.
+import { isAlpha, isDigit, isHex, isTokenByte } from './chars.js';
+
+/** True when buf[s, e) holds only printable ASCII (0x20–0x7e) and HT. */
+export function isPlainAscii(b: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if ((c < 0x20 && c !== 0x09) || c > 0x7e) return false;
+  }
+  return true;
+}
+
+export function skipWsp(b: Uint8Array, i: number, e: number): number {
+  while (i < e && (b[i] === 0x20 || b[i] === 0x09)) i++;
+  return i;
+}
+
+function trimEnd(b: Uint8Array, s: number, e: number): number {
+  while (e > s && (b[e - 1] === 0x20 || b[e - 1] === 0x09)) e--;
+  return e;
+}
+
+/** Index just past the DQUOTE closing the quoted-string opened at i, or -1 (params.ts quotedEnd). */
+export function quotedEndB(b: Uint8Array, i: number, e: number): number {
+  for (let j = i + 1; j < e; j++) {
+    const c = b[j];
+    if (c === 0x5c) j++;
+    else if (c === 0x22) return j + 1;
+  }
+  return -1;
+}
+
+/** Case-insensitive compare of buf[s, e) with a lower-case ASCII word. */
+export function eqLower(b: Uint8Array, s: number, e: number, word: string): boolean {
+  if (e - s !== word.length) return false;
+  for (let k = 0; k < word.length; k++) {
+    let c = b[s + k]!;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+// ---- generic-param (params.ts parseParams) ----------------------------------------------------
+
+/** Name and value of the parameter `param` read last (value start -1 when it has none). */
+export const P = { ns: 0, ne: 0, vs: -1, ve: -1 };
+
+function isValueCode(c: number): boolean {
+  return isTokenByte(c) || c === 0x3a || c === 0x5b || c === 0x5d;
+}
+
+/** Reads one `;name[=value]` starting at the SEMI at i; returns the index after it, or -1. */
+export function param(b: Uint8Array, i: number, e: number): number {
+  i = skipWsp(b, i + 1, e);
+  const ns = i;
+  while (i < e && isTokenByte(b[i]!)) i++;
+  if (i === ns) return -1;
+  P.ns = ns;
+  P.ne = i;
+  P.vs = -1;
+  P.ve = -1;
+  i = skipWsp(b, i, e);
+  if (i < e && b[i] === 0x3d) {
+    i = skipWsp(b, i + 1, e);
+    const vs = i;
+    if (i < e && b[i] === 0x22) {
+      const q = quotedEndB(b, i, e);
+      if (q < 0) return -1;
+      i = q;
+    } else {
+      while (i < e && isValueCode(b[i]!)) i++;
+      if (i === vs) return -1;
+    }
+    P.vs = vs;
+    P.ve = i;
+    i = skipWsp(b, i, e);
+  }
+  return i;
+}
+
+/** parseParams(s, start) !== null, plus whether a param named `want` (lower case) occurs. */
+export function paramsCheck(b: Uint8Array, i: number, e: number, want: string): -1 | 0 | 1 {
+  let found: 0 | 1 = 0;
+  i = skipWsp(b, i, e);
+  while (i < e) {
+    if (b[i] !== 0x3b) return -1;
+    i = param(b, i, e);
+    if (i < 0) return -1;
+    if (found === 0 && eqLower(b, P.ns, P.ne, want)) found = 1;
+  }
+  return found;
+}
+
+// ---- URI (uri.ts parseUri) --------------------------------------------------------------------
+
+export const URI_BAD = 0;
+/** sip: or sips: without `?headers`. */
+export const URI_SIP = 1;
+export const URI_SIP_HEADERS = 2;
+/** A well-formed absoluteURI of another scheme (tel:, urn: …). */
+export const URI_OTHER = 3;
+
+// Character classes of uri.ts as bit masks over ASCII: unreserved, then the extra characters
+// each URI part admits besides unreserved and escapes.
+const UNRESERVED = 1;
+const USER = 2;
+const PASSWORD = 4;
+const PARAM = 8;
+const HEADERS = 16;
+let classes: Uint8Array | null = null;
+
+function uriClasses(): Uint8Array {
+  if (classes === null) {
+    const t = new Uint8Array(128);
+    const mark = (chars: string, bit: number): void => {
+      for (const ch of chars) t[ch.charCodeAt(0)]! |= bit;
+    };
+    for (let c = 0; c < 128; c++) if (isAlpha(c) || isDigit(c)) t[c] = UNRESERVED;
+    mark("-_.!~*'()", UNRESERVED);
+    mark('&=+$,;?/', USER);
+    mark('&=+$,', PASSWORD);
+    mark('[]/:&+$', PARAM);
+    mark('[]/?:+$=&', HEADERS);
+    classes = t;
+  }
+  return classes;
+}
+
+function validChars(b: Uint8Array, s: number, e: number, extra: number): boolean {
+  const t = uriClasses();
+  const ok = UNRESERVED | extra;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (c === 0x25) {
+      if (i + 2 >= e || !isHex(b[i + 1]!) || !isHex(b[i + 2]!)) return false;
+      i += 2;
+    } else if (c >= 128 || (t[c]! & ok) === 0) return false;
+  }
+  return true;
+}
+
+function indexOfByte(b: Uint8Array, c: number, s: number, e: number): number {
+  for (let i = s; i < e; i++) if (b[i] === c) return i;
+  return -1;
+}
+
+function hostPortEnd(b: Uint8Array, i: number, e: number): number {
+  let j = i;
+  if (b[j] === 0x5b) {
+    const close = indexOfByte(b, 0x5d, j, e);
+    if (close < 0) return -1;
+    if (close - j - 1 < 2 || indexOfByte(b, 0x3a, j + 1, close) < 0) return -1;
+    for (let k = j + 1; k < close; k++) {
+      const c = b[k]!;
+      if (!isHex(c) && c !== 0x3a && c !== 0x2e) return -1;
+    }
+    j = close + 1;
+  } else {
+    while (j < e) {
+      const c = b[j]!;
+      if (!isAlpha(c) && !isDigit(c) && c !== 0x2d && c !== 0x2e && c !== 0x5f) break;
+      j++;
+    }
+    if (j === i) return -1;
+  }
+  if (j < e && b[j] === 0x3a) {
+    const ps = ++j;
+    let port = 0;
+    while (j < e && isDigit(b[j]!)) port = port * 10 + (b[j++]! - 0x30);
+    if (j === ps || j - ps > 5 || port > 65535) return -1;
+  }
+  return j;
+}
+
+function sipUriKind(b: Uint8Array, s: number, i: number, e: number): number {
+  let at = -1;
+  for (let k = e - 1; k >= s; k--) {
+    if (b[k] === 0x40) {
+      at = k;
+      break;
+    }
+  }
+  if (at >= i) {
+    const colon = indexOfByte(b, 0x3a, i, at);
+    const userEnd = colon < 0 ? at : colon;
+    if (userEnd === i || !validChars(b, i, userEnd, USER)) return URI_BAD;
+    if (colon >= 0 && !validChars(b, colon + 1, at, PASSWORD)) return URI_BAD;
+    i = at + 1;
+  }
+  let j = hostPortEnd(b, i, e);
+  if (j < 0) return URI_BAD;
+  while (j < e && b[j] === 0x3b) {
+    let pe = j + 1;
+    while (pe < e && b[pe] !== 0x3b && b[pe] !== 0x3f) pe++;
+    const eq = indexOfByte(b, 0x3d, j + 1, pe);
+    const nameEnd = eq < 0 ? pe : eq;
+    if (nameEnd === j + 1 || !validChars(b, j + 1, nameEnd, PARAM)) return URI_BAD;
+    if (eq >= 0 && (pe === eq + 1 || !validChars(b, eq + 1, pe, PARAM))) return URI_BAD;
+    j = pe;
+  }
+  if (j === e) return URI_SIP;
+  if (b[j] !== 0x3f || j + 1 === e || !validChars(b, j + 1, e, HEADERS)) return URI_BAD;
+  return URI_SIP_HEADERS;
+}
+
+/** What parseUri(buf[s, e)) would make of the text: URI_BAD, URI_SIP, URI_SIP_HEADERS or URI_OTHER. */
+export function uriKind(b: Uint8Array, s: number, e: number): number {
+  const colon = indexOfByte(b, 0x3a, s, e);
+  if (colon <= s || !isAlpha(b[s]!)) return URI_BAD;
+  for (let k = s + 1; k < colon; k++) {
+    const c = b[k]!;
+    if (!isAlpha(c) && !isDigit(c) && c !== 0x2b && c !== 0x2d && c !== 0x2e) return URI_BAD;
+  }
+  for (let k = colon + 1; k < e; k++) {
+    const c = b[k]!;
+    if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) return URI_BAD;
+  }
+  if (eqLower(b, s, colon, 'sip') || eqLower(b, s, colon, 'sips')) return sipUriKind(b, s, colon + 1, e);
+  return colon + 1 < e ? URI_OTHER : URI_BAD;
+}
+
+// ---- name-addr (name-addr.ts parseNameAddr) --------------------------------------------------
+
+/** Result of nameAddrCheck: the URI's kind (uriKind) and whether a `tag` param is present. */
+export const NA = { uri: URI_BAD, tag: false };
+
+/** parseNameAddr(buf[s, e)) !== null; fills NA when true. */
+export function nameAddrCheck(b: Uint8Array, s: number, e: number): boolean {
+  let i = skipWsp(b, s, e);
+  if (i >= e) return false;
+  if (b[i] === 0x22) {
+    const q = quotedEndB(b, i, e);
+    if (q < 0) return false;
+    i = skipWsp(b, q, e);
+    if (i >= e || b[i] !== 0x3c) return false;
+  } else {
+    const lt = indexOfByte(b, 0x3c, i, e);
+    if (lt >= 0) {
+      // Token display name: token chars and LWS only (RFC 4475 §3.1.2.15 baddn).
+      for (let k = i; k < lt; k++) {
+        const c = b[k]!;
+        if (!isTokenByte(c) && c !== 0x20 && c !== 0x09) return false;
+      }
+      i = lt;
+    }
+  }
+  let uriS: number;
+  let uriE: number;
+  let after: number;
+  if (i < e && b[i] === 0x3c) {
+    const gt = indexOfByte(b, 0x3e, i, e);
+    if (gt < 0) return false;
+    uriS = i + 1;
+    uriE = gt;
+    after = gt + 1;
+  } else {
+    let k = i;
+    while (k < e && b[k] !== 0x3b && b[k] !== 0x20 && b[k] !== 0x09) k++;
+    if (indexOfByte(b, 0x3f, i, k) >= 0 || indexOfByte(b, 0x2c, i, k) >= 0) return false;
+    uriS = i;
+    uriE = k;
+    after = k;
+  }
+  const kind = uriKind(b, uriS, uriE);
+  if (kind === URI_BAD) return false;
+  const tag = paramsCheck(b, after, e, 'tag');
+  if (tag < 0) return false;
+  NA.uri = kind;
+  NA.tag = tag === 1;
+  return true;
+}
+
+// ---- Via (via.ts parseVia) ----------------------------------------------------------------------
+
+/** Facts of the via-parm read last by viaCheck (offsets into the buffer). */
+export const V = { ts: 0, te: 0, hs: 0, he: 0, port: -1, bs: -1, be: -1, branch: false, rport: false, rs: -1, re: -1, firstSemi: -1 };
+
+/** parseVia(buf[s, e)) !== null for one via-parm (no comma splitting); fills V when true. */
+export function viaCheck(b: Uint8Array, s: number, e: number): boolean {
+  s = skipWsp(b, s, e);
+  e = trimEnd(b, s, e);
+  let i = s;
+  for (let k = 0; k < 3; k++) {
+    if (k > 0) {
+      i = skipWsp(b, i, e);
+      if (i >= e || b[i] !== 0x2f) return false;
+      i = skipWsp(b, i + 1, e);
+    }
+    const ts = i;
+    while (i < e && isTokenByte(b[i]!)) i++;
+    if (i === ts) return false;
+    V.ts = ts;
+    V.te = i;
+  }
+  if (i >= e || (b[i] !== 0x20 && b[i] !== 0x09)) return false;
+  i = skipWsp(b, i, e);
+  const hs = i;
+  if (b[i] === 0x5b) {
+    const close = indexOfByte(b, 0x5d, i, e);
+    if (close < 0) return false;
+    for (let k = i + 1; k < close; k++) {
+      const c = b[k]!;
+      if (!isHex(c) && c !== 0x3a && c !== 0x2e) return false;
+    }
+    i = close + 1;
+  } else {
+    while (i < e) {
+      const c = b[i]!;
+      if (!isAlpha(c) && !isDigit(c) && c !== 0x2d && c !== 0x2e && c !== 0x5f) break;
+      i++;
+    }
+  }
+  if (i === hs) return false;
+  V.hs = hs;
+  V.he = i;
+  V.port = -1;
+  const afterHost = skipWsp(b, i, e);
+  if (afterHost < e && b[afterHost] === 0x3a) {
+    i = skipWsp(b, afterHost + 1, e);
+    const ps = i;
+    let port = 0;
+    while (i < e && isDigit(b[i]!)) port = port * 10 + (b[i++]! - 0x30);
+    if (i === ps || i - ps > 5 || port > 65535) return false;
+    V.port = port;
+  }
+  V.branch = false;
+  V.bs = V.be = V.rs = V.re = V.firstSemi = -1;
+  V.rport = false;
+  i = skipWsp(b, i, e);
+  while (i < e) {
+    if (b[i] !== 0x3b) return false;
+    const ps = i;
+    if (V.firstSemi < 0) V.firstSemi = i;
+    i = param(b, i, e);
+    if (i < 0) return false;
+    // A repeated parameter keeps its first value, as parseParams does.
+    if (!V.branch && eqLower(b, P.ns, P.ne, 'branch')) {
+      V.branch = true;
+      V.bs = P.vs;
+      V.be = P.ve;
+    } else if (!V.rport && eqLower(b, P.ns, P.ne, 'rport')) {
+      V.rport = true;
+      V.rs = ps;
+      V.re = trimEnd(b, ps, i);
+    }
+  }
+  return true;
+}

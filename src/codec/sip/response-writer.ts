@@ -1,0 +1,292 @@
+// Responses written from byte templates (RFC 3261 §8.2.6.2, §18.2.1): the status line and the
+// constant tail are precomputed bytes, the Via lines, From, To, Call-ID and CSeq are copied as
+// bytes from the request's buffer, and the whole response is one Buffer allocation.
+// The output equals serialize.ts serializeResponse + core/respond.ts buildResponse for the same
+// request and options, with one deliberate difference: a copied value is the request's exact
+// octets, where serializeResponse re-encodes the decoded string as UTF-8 (which changes a value
+// that was not valid UTF-8: serializeResponse turns latin1 0xE9 into C3 A9).
+// Results may come from Node's shared Buffer pool: copy before putting one in a transfer list.
+import { formatViaWithReceived, parseVia } from './via.js';
+import { parseNameAddr } from './name-addr.js';
+import { isPlainAscii, nameAddrCheck, NA, quotedEndB, skipWsp, eqLower, viaCheck, V } from './grammar-bytes.js';
+import { HDR, type SipMsg } from './msg.js';
+import { reasonFor } from '../../errors.js';
+import { randomToken } from '../../core/context.js';
+import { PRODUCT } from '../../version.js';
+
+/** What a response says beyond the copied request headers. */
+export interface ResponseSpec {
+  status: number;
+  /** Reason phrase; the default for the status when absent (errors.ts reasonFor). */
+  reason?: string;
+  /** Added to To when it has none (every non-100 response needs one, §8.2.6.2); random when absent. */
+  toTag?: string;
+  /** Extra header lines, preformatted, each ending CRLF; never Content-Length (written here). */
+  headers?: string;
+  body?: Uint8Array | string;
+  contentType?: string;
+}
+
+export interface Source {
+  address: string;
+  port: number;
+}
+
+type Piece = string | Uint8Array;
+const EMPTY = new Uint8Array(0);
+const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
+const VIA = ascii('Via: ');
+const FROM = ascii('From: ');
+const TO = ascii('To: ');
+const CALL_ID = ascii('Call-ID: ');
+const CSEQ = ascii('CSeq: ');
+const TAG = ascii(';tag=');
+const CRLF = ascii('\r\n');
+const SERVER_LINE = ascii(`Server: ${PRODUCT}\r\n`);
+const CONTENT_TYPE = ascii('Content-Type: ');
+const CONTENT_LENGTH = ascii('Content-Length: ');
+const RECEIVED = ascii(';received=');
+const RPORT = ascii(';rport=');
+const STATUS_LINES = new Map<number, Buffer>();
+
+/** `SIP/2.0 <status> <default reason>\r\n`, built once per status. */
+function statusLine(status: number): Buffer {
+  let line = STATUS_LINES.get(status);
+  if (line === undefined) {
+    line = Buffer.from(`SIP/2.0 ${status} ${reasonFor(status)}\r\n`, 'utf8');
+    if (STATUS_LINES.size < 1000) STATUS_LINES.set(status, line);
+  }
+  return line;
+}
+
+function pieceLength(p: Piece): number {
+  return typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length;
+}
+
+function put(out: Buffer, at: number, p: Piece): number {
+  if (typeof p === 'string') return at + out.write(p, at, 'utf8');
+  out.set(p, at);
+  return at + p.length;
+}
+
+function copy(out: Buffer, at: number, src: Buffer, s: number, e: number): number {
+  src.copy(out, at, s, e);
+  return at + (e - s);
+}
+
+// ---- the top Via ------------------------------------------------------------------------------
+
+// The top Via is rendered into this scratch first (its length depends on the params), then
+// copied into the response.
+let scratch = Buffer.allocUnsafeSlow(512);
+
+function bareIp(ip: string): string {
+  return ip.length > 1 && ip.charCodeAt(0) === 0x5b && ip.charCodeAt(ip.length - 1) === 0x5d ? ip.slice(1, -1) : ip;
+}
+
+/**
+ * via.ts formatViaWithReceived on the bytes of a plain-ASCII via-parm viaCheck accepted:
+ * sent-by part, then each param trimmed, `received` replaced, a bare `rport` filled in with the
+ * source port (RFC 3581 §4), and `;received=<ip>` appended when there was none (§18.2.1).
+ */
+function renderTopVia(b: Buffer, s: number, e: number, ip: string, port: number): number {
+  const need = (e - s) * 2 + 96;
+  if (scratch.length < need) scratch = Buffer.allocUnsafeSlow(need);
+  const out = scratch;
+  const semi = V.firstSemi;
+  if (semi < 0) {
+    let n = copy(out, 0, b, s, e);
+    n = put(out, n, RECEIVED);
+    return n + out.write(bareIp(ip), n, 'latin1');
+  }
+  let pe = semi;
+  while (pe > s && (b[pe - 1] === 0x20 || b[pe - 1] === 0x09)) pe--;
+  let n = copy(out, 0, b, s, pe);
+  let received = false;
+  let i = semi + 1;
+  for (;;) {
+    // One piece: up to the next ';' outside a quoted-string.
+    let j = i;
+    while (j < e && b[j] !== 0x3b) {
+      // An unclosed quote makes the rest one piece, as via.ts splitSemis does.
+      const q = b[j] === 0x22 ? quotedEndB(b, j, e) : j + 1;
+      j = q < 0 ? e : q;
+    }
+    const ps = skipWsp(b, i, j);
+    let pt = j;
+    while (pt > ps && (b[pt - 1] === 0x20 || b[pt - 1] === 0x09)) pt--;
+    let eq = ps;
+    while (eq < pt && b[eq] !== 0x3d) eq++;
+    let ne = eq;
+    while (ne > ps && (b[ne - 1] === 0x20 || b[ne - 1] === 0x09)) ne--;
+    if (eqLower(b, ps, ne, 'received')) {
+      n = put(out, n, RECEIVED);
+      n += out.write(bareIp(ip), n, 'latin1');
+      received = true;
+    } else if (eq === pt && eqLower(b, ps, ne, 'rport')) {
+      n = put(out, n, RPORT);
+      n += out.write(String(port), n, 'latin1');
+    } else {
+      out[n++] = 0x3b;
+      n = copy(out, n, b, ps, pt);
+    }
+    if (j >= e) break;
+    i = j + 1;
+  }
+  if (!received) {
+    n = put(out, n, RECEIVED);
+    n += out.write(bareIp(ip), n, 'latin1');
+  }
+  return n;
+}
+
+/** The top Via line's value as the response carries it: bytes in `scratch` or a string. */
+function topViaValue(msg: SipMsg, i: number, source: Source): Piece | number {
+  const b = msg.buf;
+  const s = msg.lines[i * 4 + 2]!;
+  const e = msg.lines[i * 4 + 3]!;
+  if (isPlainAscii(b, s, e)) return viaCheck(b, s, e) ? renderTopVia(b, s, e, source.address, source.port) : b.subarray(s, e);
+  const via = parseVia(msg.valueAt(i));
+  return via === null ? b.subarray(s, e) : formatViaWithReceived(via, source.address, source.port);
+}
+
+/** True when `;tag=` must be added to the To line `i` (a valid name-addr without a tag). */
+function toNeedsTag(msg: SipMsg, i: number): boolean {
+  const b = msg.buf;
+  const s = msg.lines[i * 4 + 2]!;
+  const e = msg.lines[i * 4 + 3]!;
+  if (isPlainAscii(b, s, e)) return nameAddrCheck(b, s, e) && !NA.tag;
+  const na = parseNameAddr(msg.valueAt(i));
+  return na !== null && !na.params.has('tag');
+}
+
+// ---- the response -----------------------------------------------------------------------------
+
+/**
+ * The response to `msg` (§8.2.6.2): every Via in order (the top one with received/rport), the
+ * first From, To (+ tag), Call-ID and CSeq, the extra header lines, Server, Content-Type (with
+ * a body), Content-Length. Request headers that are missing are not copied (RFC 4475 insuf).
+ */
+export function writeResponse(msg: SipMsg, source: Source, spec: ResponseSpec): Buffer {
+  const b = msg.buf;
+  const l = msg.lines;
+  const status = spec.status;
+  const head: Piece = spec.reason === undefined ? statusLine(status) : `SIP/2.0 ${status} ${spec.reason}\r\n`;
+  const body: Piece = spec.body ?? EMPTY;
+  const bodyLength = pieceLength(body);
+  const extra: Piece = spec.headers ?? EMPTY;
+  let size = pieceLength(head) + pieceLength(extra) + SERVER_LINE.length + CONTENT_LENGTH.length + digits(bodyLength) + 4 + bodyLength;
+  let from = -1;
+  let to = -1;
+  let callId = -1;
+  let cseq = -1;
+  let top = -1;
+  let topValue: Piece | number = 0;
+  for (let i = 0; i < msg.count; i++) {
+    const id = l[i * 4]!;
+    const valueLength = l[i * 4 + 3]! - l[i * 4 + 2]!;
+    if (id === HDR.Via) {
+      if (top < 0) {
+        top = i;
+        topValue = topViaValue(msg, i, source);
+        size += VIA.length + 2 + (typeof topValue === 'number' ? topValue : pieceLength(topValue));
+      } else size += VIA.length + valueLength + 2;
+    } else if (id === HDR.From && from < 0) {
+      from = i;
+      size += FROM.length + valueLength + 2;
+    } else if (id === HDR.To && to < 0) {
+      to = i;
+      size += TO.length + valueLength + 2;
+    } else if (id === HDR.CallId && callId < 0) {
+      callId = i;
+      size += CALL_ID.length + valueLength + 2;
+    } else if (id === HDR.CSeq && cseq < 0) {
+      cseq = i;
+      size += CSEQ.length + valueLength + 2;
+    }
+  }
+  let tag: string | null = null;
+  if (to >= 0 && status > 100 && toNeedsTag(msg, to)) {
+    tag = spec.toTag ?? randomToken();
+    size += TAG.length + Buffer.byteLength(tag, 'utf8');
+  }
+  const contentType = bodyLength > 0 && spec.contentType !== undefined ? spec.contentType : null;
+  if (contentType !== null) size += CONTENT_TYPE.length + Buffer.byteLength(contentType, 'utf8') + 2;
+
+  const out = Buffer.allocUnsafe(size);
+  let p = put(out, 0, head);
+  for (let i = 0; i < msg.count; i++) {
+    if (l[i * 4] !== HDR.Via) continue;
+    p = put(out, p, VIA);
+    if (i === top) p = typeof topValue === 'number' ? copy(out, p, scratch, 0, topValue) : put(out, p, topValue);
+    else p = copy(out, p, b, l[i * 4 + 2]!, l[i * 4 + 3]!);
+    p = put(out, p, CRLF);
+  }
+  p = line(out, p, FROM, msg, from);
+  if (to >= 0) {
+    p = put(out, p, TO);
+    p = copy(out, p, b, l[to * 4 + 2]!, l[to * 4 + 3]!);
+    if (tag !== null) {
+      p = put(out, p, TAG);
+      p += out.write(tag, p, 'utf8');
+    }
+    p = put(out, p, CRLF);
+  }
+  p = line(out, p, CALL_ID, msg, callId);
+  p = line(out, p, CSEQ, msg, cseq);
+  p = put(out, p, extra);
+  p = put(out, p, SERVER_LINE);
+  if (contentType !== null) {
+    p = put(out, p, CONTENT_TYPE);
+    p += out.write(contentType, p, 'utf8');
+    p = put(out, p, CRLF);
+  }
+  p = put(out, p, CONTENT_LENGTH);
+  p += out.write(String(bodyLength), p, 'latin1');
+  p = put(out, p, CRLF);
+  p = put(out, p, CRLF);
+  p = put(out, p, body);
+  return out;
+}
+
+function digits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}
+
+function line(out: Buffer, p: number, name: Buffer, msg: SipMsg, i: number): number {
+  if (i < 0) return p;
+  p = put(out, p, name);
+  p = copy(out, p, msg.buf, msg.lines[i * 4 + 2]!, msg.lines[i * 4 + 3]!);
+  return put(out, p, CRLF);
+}
+
+// ---- where it goes, and the Date header ---------------------------------------------------------
+
+/**
+ * Where the response to a UDP request goes (core/respond.ts responseDestination): with rport,
+ * the source address and port (RFC 3581 §4); without, the source IP on sent-by's port, default
+ * 5060 (5061 for TLS) (RFC 3261 §18.2.2; an incoming `received` is not trusted).
+ */
+export function responseDestination<D extends Source>(msg: SipMsg, source: D): D {
+  const via = msg.topVia;
+  if (via === null || via.rport) return source;
+  return { ...source, port: via.port ?? (via.transport === 'TLS' ? 5061 : 5060) };
+}
+
+let dateSecond = -1;
+let dateText = '';
+
+/** RFC 1123 date for the Date header (RFC 3261 §20.17), built once per second. */
+export function httpDate(nowMs: number): string {
+  const second = Math.floor(nowMs / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(second * 1000).toUTCString();
+  }
+  return dateText;
+}
