@@ -19,6 +19,8 @@ import { isUtf8 } from 'node:buffer';
 import { canonicalHeaderName } from './header-names.js';
 import { isPlainAscii, V, viaCheck } from './grammar-bytes.js';
 import { parseVia } from './via.js';
+import { parseCSeq } from './headers.js';
+import { isTokenByte, UINT32_MAX } from './chars.js';
 
 /** Header ids the server asks for by number. Anything else is HDR.OTHER, found by name. */
 export const HDR = {
@@ -222,7 +224,7 @@ export class SipMsg {
     return (this.#callId ??= this.first(HDR.CallId) ?? '');
   }
 
-  /** CSeq number (0 when absent: the gate refuses such requests before handlers see them). */
+  /** CSeq number (0 when absent or malformed: the gate refuses such requests before handlers see them). */
   get cseq(): number {
     if (this.#cseq < 0) this.#parseCSeq();
     return this.#cseq;
@@ -233,19 +235,33 @@ export class SipMsg {
     return this.#cseqMethod!;
   }
 
+  /** CSeq as headers.ts parseCSeq reads it; 0 and '' when it is not `seq LWS method`. */
   #parseCSeq(): void {
     const i = this.index(HDR.CSeq);
     this.#cseq = 0;
     this.#cseqMethod = '';
     if (i < 0) return;
     const b = this.buf;
-    let p = this.lines[i * 4 + 2]!;
+    const s = this.lines[i * 4 + 2]!;
     const e = this.lines[i * 4 + 3]!;
+    if (!isPlainAscii(b, s, e)) {
+      const cseq = parseCSeq(this.valueAt(i));
+      if (cseq !== null) {
+        this.#cseq = cseq.seq;
+        this.#cseqMethod = cseq.method;
+      }
+      return;
+    }
+    let p = s;
     let n = 0;
-    while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) n = n * 10 + (b[p++]! - 0x30);
+    while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39 && n <= UINT32_MAX) n = n * 10 + (b[p++]! - 0x30);
+    const digitsEnd = p;
     while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
+    const ms = p;
+    while (p < e && isTokenByte(b[p]!)) p++;
+    if (digitsEnd === s || n > UINT32_MAX || ms === digitsEnd || ms === e || p !== e) return;
     this.#cseq = n;
-    this.#cseqMethod = internMethod(b, p, e);
+    this.#cseqMethod = internMethod(b, ms, e);
   }
 
   get fromTag(): string | null {
@@ -265,11 +281,23 @@ export class SipMsg {
     return tagParam(this.buf, this.lines[i * 4 + 2]!, this.lines[i * 4 + 3]!);
   }
 
-  /** The top Via, or null when parseVia (via.ts) would refuse it. */
+  /**
+   * The top Via, or null when parseVia (via.ts) would refuse it. "Top" as getHeaderValues
+   * finds it: the first non-empty Via value, i.e. the first Via line of any request the gate
+   * passed (a later one only when the lines before it are empty).
+   */
   get topVia(): TopVia | null {
     if (this.#via === undefined) {
-      const i = this.index(HDR.Via);
-      this.#via = i < 0 ? null : parseTopVia(this.buf, this.lines[i * 4 + 2]!, this.lines[i * 4 + 3]!);
+      this.#via = null;
+      const l = this.lines;
+      for (let i = 0; i < this.count; i++) {
+        if (l[i * 4] !== HDR.Via) continue;
+        const s = l[i * 4 + 2]!;
+        const e = l[i * 4 + 3]!;
+        if (isPlainAscii(this.buf, s, e) ? s === e : this.valueAt(i).trim() === '') continue;
+        this.#via = parseTopVia(this.buf, s, e);
+        break;
+      }
     }
     return this.#via;
   }
