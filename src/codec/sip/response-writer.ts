@@ -22,7 +22,7 @@ export interface ResponseSpec {
   /** Added to To when it has none (every non-100 response needs one, §8.2.6.2); random when absent. */
   toTag?: string;
   /** Extra header lines, preformatted, each ending CRLF; never Content-Length (written here). */
-  headers?: string;
+  headers?: string | Uint8Array;
   body?: Uint8Array | string;
   contentType?: string;
 }
