@@ -7,7 +7,7 @@
 // and HT. Then a byte is a char, and String.prototype.trim() trims what skipWsp trims. Any
 // other value (UTF-8 display names, control octets) goes to the string twin instead: rare, and
 // exact by construction. test/codec/sip/grammar-bytes.test.ts checks the twins agree.
-import { isAlpha, isDigit, isHex, isTokenByte } from './chars.js';
+import { isAlpha, isDigit, isHex, tokenOctets } from './chars.js';
 
 /** True when buf[s, e) holds only printable ASCII (0x20–0x7e) and HT. */
 export function isPlainAscii(b: Uint8Array, s: number, e: number): boolean {
@@ -54,15 +54,16 @@ export function eqLower(b: Uint8Array, s: number, e: number, word: string): bool
 /** Name and value of the parameter `param` read last (value start -1 when it has none). */
 export const P = { ns: 0, ne: 0, vs: -1, ve: -1 };
 
-function isValueCode(c: number): boolean {
-  return isTokenByte(c) || c === 0x3a || c === 0x5b || c === 0x5d;
+function isValueCode(tok: Uint8Array, c: number): boolean {
+  return tok[c] === 1 || c === 0x3a || c === 0x5b || c === 0x5d;
 }
 
 /** Reads one `;name[=value]` starting at the SEMI at i; returns the index after it, or -1. */
 export function param(b: Uint8Array, i: number, e: number): number {
+  const tok = tokenOctets();
   i = skipWsp(b, i + 1, e);
   const ns = i;
-  while (i < e && isTokenByte(b[i]!)) i++;
+  while (i < e && tok[b[i]!] === 1) i++;
   if (i === ns) return -1;
   P.ns = ns;
   P.ne = i;
@@ -77,7 +78,7 @@ export function param(b: Uint8Array, i: number, e: number): number {
       if (q < 0) return -1;
       i = q;
     } else {
-      while (i < e && isValueCode(b[i]!)) i++;
+      while (i < e && isValueCode(tok, b[i]!)) i++;
       if (i === vs) return -1;
     }
     P.vs = vs;
@@ -246,9 +247,10 @@ export function nameAddrCheck(b: Uint8Array, s: number, e: number): boolean {
     const lt = indexOfByte(b, 0x3c, i, e);
     if (lt >= 0) {
       // Token display name: token chars and LWS only (RFC 4475 §3.1.2.15 baddn).
+      const tok = tokenOctets();
       for (let k = i; k < lt; k++) {
         const c = b[k]!;
-        if (!isTokenByte(c) && c !== 0x20 && c !== 0x09) return false;
+        if (tok[c] === 0 && c !== 0x20 && c !== 0x09) return false;
       }
       i = lt;
     }
@@ -286,6 +288,7 @@ export const V = { ts: 0, te: 0, hs: 0, he: 0, port: -1, bs: -1, be: -1, branch:
 
 /** parseVia(buf[s, e)) !== null for one via-parm (no comma splitting); fills V when true. */
 export function viaCheck(b: Uint8Array, s: number, e: number): boolean {
+  const tok = tokenOctets();
   s = skipWsp(b, s, e);
   e = trimEnd(b, s, e);
   let i = s;
@@ -296,7 +299,7 @@ export function viaCheck(b: Uint8Array, s: number, e: number): boolean {
       i = skipWsp(b, i + 1, e);
     }
     const ts = i;
-    while (i < e && isTokenByte(b[i]!)) i++;
+    while (i < e && tok[b[i]!] === 1) i++;
     if (i === ts) return false;
     V.ts = ts;
     V.te = i;

@@ -4,7 +4,7 @@
 // worker must send along (the record then describes that buffer, not the datagram).
 //
 // Record layout (int32 each):
-//   [0] WIRE_TAG   [1] flags (1 = request, 2 = rewritten)   [2] status
+//   [0] WIRE_TAG   [1] flags (1 = request, 2 = rewritten, 4 = plain ASCII)   [2] status
 //   [3] method start  [4] method length  [5] uri start (-1)  [6] uri length
 //   [7] body start  [8] body end  [9] line count n  [10 … 10+4n) the lines table (msg.ts)
 import { internMethod, SipMsg } from './msg.js';
@@ -14,6 +14,7 @@ export const WIRE_TAG = 0x53495031;
 export const WIRE_HEADER_INTS = 10;
 const REQUEST = 1;
 const REWRITTEN = 2;
+const PLAIN = 4;
 
 /** Ints the record of `msg` takes. */
 export function wireSize(msg: SipMsg): number {
@@ -28,7 +29,7 @@ export function writeWire(msg: SipMsg, out: Int32Array, at: number): number {
     while (methodStart < b.length && (b[methodStart] === 0x0d || b[methodStart] === 0x0a)) methodStart++;
   }
   out[at] = WIRE_TAG;
-  out[at + 1] = (msg.isRequest ? REQUEST : 0) | (msg.rewritten ? REWRITTEN : 0);
+  out[at + 1] = (msg.isRequest ? REQUEST : 0) | (msg.rewritten ? REWRITTEN : 0) | (msg.plainAscii ? PLAIN : 0);
   out[at + 2] = msg.status;
   out[at + 3] = methodStart;
   out[at + 4] = msg.method.length;
@@ -66,7 +67,7 @@ export function readWire(buf: Buffer, src: Int32Array, at: number): SipMsg {
   const method = methodLength > 0 ? internMethod(buf, methodStart, methodStart + methodLength) : '';
   const uri = uriStart >= 0 ? buf.toString('latin1', uriStart, uriStart + uriLength) : '';
   const start = { isRequest, method, uri, status: src[at + 2]!, uriStart };
-  return new SipMsg(buf, lines, count, start, bodyStart, bodyEnd, (flags & REWRITTEN) !== 0);
+  return new SipMsg(buf, lines, count, start, bodyStart, bodyEnd, (flags & REWRITTEN) !== 0, (flags & PLAIN) !== 0);
 }
 
 /** The record of `msg` in an array of its own. */

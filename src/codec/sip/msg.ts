@@ -17,7 +17,10 @@
 
 import { isUtf8 } from 'node:buffer';
 import { canonicalHeaderName } from './header-names.js';
-import { isPlainAscii, V, viaCheck } from './grammar-bytes.js';
+import { isPlainAscii, NA, nameAddrCheck, URI_BAD, URI_OTHER, URI_SIP, URI_SIP_HEADERS, V, viaCheck } from './grammar-bytes.js';
+import { parseNameAddr } from './name-addr.js';
+import { parseUri } from './uri.js';
+import { splitCommaList } from './params.js';
 import { parseVia } from './via.js';
 import { parseCSeq } from './headers.js';
 import { isTokenByte, UINT32_MAX } from './chars.js';
@@ -114,6 +117,9 @@ export class SipMsg {
   readonly uriStart: number;
   /** buf is the canonical re-encoding of what the fallback parsed, not the datagram. */
   readonly rewritten: boolean;
+  /** Every header value and the Request-URI are printable ASCII (and HT): the scanner's
+   * finding, so the byte checks need not look again (grammar-bytes.ts precondition). */
+  readonly plainAscii: boolean;
   // Lazily decoded, then cached.
   #callId: string | undefined;
   #cseq = -1;
@@ -121,6 +127,8 @@ export class SipMsg {
   #fromTag: string | null | undefined;
   #toTag: string | null | undefined;
   #via: TopVia | null | undefined;
+  #toForm = UNKNOWN;
+  #via0Form = UNKNOWN;
 
   constructor(
     buf: Buffer,
@@ -130,6 +138,7 @@ export class SipMsg {
     bodyStart: number,
     bodyEnd: number,
     rewritten = false,
+    plainAscii = false,
   ) {
     this.buf = buf;
     this.lines = count === 0 ? EMPTY_LINES : lines;
@@ -142,6 +151,12 @@ export class SipMsg {
     this.bodyEnd = bodyEnd;
     this.uriStart = start.uriStart ?? -1;
     this.rewritten = rewritten;
+    this.plainAscii = plainAscii;
+  }
+
+  /** buf[s, e) is printable ASCII and HT (known for the whole message when plainAscii). */
+  isPlain(s: number, e: number): boolean {
+    return this.plainAscii || isPlainAscii(this.buf, s, e);
   }
 
   get body(): Buffer {
@@ -244,7 +259,7 @@ export class SipMsg {
     const b = this.buf;
     const s = this.lines[i * 4 + 2]!;
     const e = this.lines[i * 4 + 3]!;
-    if (!isPlainAscii(b, s, e)) {
+    if (!this.isPlain(s, e)) {
       const cseq = parseCSeq(this.valueAt(i));
       if (cseq !== null) {
         this.#cseq = cseq.seq;
@@ -267,6 +282,22 @@ export class SipMsg {
   get fromTag(): string | null {
     if (this.#fromTag === undefined) this.#fromTag = this.#tag(HDR.From);
     return this.#fromTag;
+  }
+
+  /** nameAddrForm of the first To line (0 when there is none), memoized: the gate and the response writer both ask. */
+  get toForm(): number {
+    if (this.#toForm === UNKNOWN) {
+      const i = this.index(HDR.To);
+      this.#toForm = i < 0 ? 0 : nameAddrForm(this, i);
+    }
+    return this.#toForm;
+  }
+
+  /** viaForm of Via line i, memoized for the first Via line (the gate and the writer both ask). */
+  viaFormAt(i: number): number {
+    if (i !== this.index(HDR.Via)) return viaForm(this, i);
+    if (this.#via0Form === UNKNOWN) this.#via0Form = viaForm(this, i);
+    return this.#via0Form;
   }
 
   get toTag(): string | null {
@@ -294,13 +325,53 @@ export class SipMsg {
         if (l[i * 4] !== HDR.Via) continue;
         const s = l[i * 4 + 2]!;
         const e = l[i * 4 + 3]!;
-        if (isPlainAscii(this.buf, s, e) ? s === e : this.valueAt(i).trim() === '') continue;
-        this.#via = parseTopVia(this.buf, s, e);
+        if (this.isPlain(s, e) ? s === e : this.valueAt(i).trim() === '') continue;
+        this.#via = parseTopVia(this.buf, s, e, this.plainAscii);
         break;
       }
     }
     return this.#via;
   }
+}
+
+// ---- value forms (the gate's and the response writer's questions) ----------------------------
+
+const UNKNOWN = -100;
+/** nameAddrForm: bit set when the name-addr carries a `tag` param. */
+export const FORM_TAGGED = 4;
+/** viaForm: parseVia refuses the line. */
+export const VIA_REFUSED = -1;
+/** viaForm: parseVia accepts the line, which holds octets beyond plain ASCII. */
+export const VIA_NOT_ASCII = -2;
+
+/**
+ * How parseNameAddr (name-addr.ts) reads line i: 0 when it refuses it, else the URI's kind
+ * (grammar-bytes URI_SIP, URI_SIP_HEADERS, URI_OTHER), plus FORM_TAGGED with a `tag` param.
+ */
+export function nameAddrForm(m: SipMsg, i: number): number {
+  const b = m.buf;
+  const s = m.lines[i * 4 + 2]!;
+  const e = m.lines[i * 4 + 3]!;
+  if (m.isPlain(s, e)) return nameAddrCheck(b, s, e) ? NA.uri | (NA.tag ? FORM_TAGGED : 0) : URI_BAD;
+  const na = parseNameAddr(m.valueAt(i));
+  const uri = na === null ? null : parseUri(na.uri);
+  if (na === null || uri === null) return URI_BAD;
+  const kind = uri.scheme !== 'sip' && uri.scheme !== 'sips' ? URI_OTHER : uri.headers === null ? URI_SIP : URI_SIP_HEADERS;
+  return kind | (na.params.has('tag') ? FORM_TAGGED : 0);
+}
+
+/**
+ * How parseVia (via.ts) reads Via line i (one via-parm): VIA_REFUSED, VIA_NOT_ASCII, or — for
+ * an accepted plain-ASCII line — the offset of its first `;` (the value's end when it has no
+ * params), where response-writer.ts starts rewriting.
+ */
+export function viaForm(m: SipMsg, i: number): number {
+  const b = m.buf;
+  const s = m.lines[i * 4 + 2]!;
+  const e = m.lines[i * 4 + 3]!;
+  if (m.isPlain(s, e)) return viaCheck(b, s, e) ? (V.firstSemi < 0 ? e : V.firstSemi) : VIA_REFUSED;
+  for (const v of splitCommaList(m.valueAt(i), true)) if (parseVia(v) === null) return VIA_REFUSED;
+  return VIA_NOT_ASCII;
 }
 
 // ---- helpers on bytes ------------------------------------------------------------------------
@@ -396,8 +467,8 @@ export function tagParam(b: Buffer, s: number, e: number): string | null {
  * Takes a Via line (one via-parm: the scanner and the canonical encoding never put two on a
  * line) apart: null exactly when parseVia (via.ts) refuses it.
  */
-export function parseTopVia(b: Buffer, s: number, e: number): TopVia | null {
-  if (isPlainAscii(b, s, e)) {
+export function parseTopVia(b: Buffer, s: number, e: number, plain = false): TopVia | null {
+  if (plain || isPlainAscii(b, s, e)) {
     if (!viaCheck(b, s, e)) return null;
     return {
       transport: b.toString('latin1', V.ts, V.te).toUpperCase(),

@@ -7,9 +7,8 @@
 // that was not valid UTF-8: serializeResponse turns latin1 0xE9 into C3 A9).
 // Results may come from Node's shared Buffer pool: copy before putting one in a transfer list.
 import { formatViaWithReceived, parseVia } from './via.js';
-import { parseNameAddr } from './name-addr.js';
-import { isPlainAscii, nameAddrCheck, NA, quotedEndB, skipWsp, eqLower, viaCheck, V } from './grammar-bytes.js';
-import { HDR, type SipMsg } from './msg.js';
+import { quotedEndB, skipWsp, eqLower } from './grammar-bytes.js';
+import { FORM_TAGGED, HDR, VIA_NOT_ASCII, VIA_REFUSED, type SipMsg } from './msg.js';
 import { reasonFor } from '../../errors.js';
 import { randomToken } from '../../core/context.js';
 import { PRODUCT } from '../../version.js';
@@ -45,7 +44,6 @@ const CRLF = ascii('\r\n');
 const SERVER_LINE = ascii(`Server: ${PRODUCT}\r\n`);
 const CONTENT_TYPE = ascii('Content-Type: ');
 const CONTENT_LENGTH = ascii('Content-Length: ');
-const RECEIVED = ascii(';received=');
 const RPORT = ascii(';rport=');
 const STATUS_LINES = new Map<number, Buffer>();
 
@@ -63,15 +61,48 @@ function pieceLength(p: Piece): number {
   return typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length;
 }
 
+// Copies of a few dozen bytes are done by hand: Buffer#copy and TypedArray#set cost more in
+// argument checks than the copy itself at these sizes.
+const SHORT = 64;
+
+function copyBytes(out: Uint8Array, at: number, src: Uint8Array, s: number, e: number): number {
+  if (e - s > SHORT) {
+    out.set(src.subarray(s, e), at);
+    return at + (e - s);
+  }
+  for (let i = s; i < e; i++) out[at++] = src[i]!;
+  return at;
+}
+
 function put(out: Buffer, at: number, p: Piece): number {
   if (typeof p === 'string') return at + out.write(p, at, 'utf8');
-  out.set(p, at);
-  return at + p.length;
+  return copyBytes(out, at, p, 0, p.length);
 }
 
 function copy(out: Buffer, at: number, src: Buffer, s: number, e: number): number {
-  src.copy(out, at, s, e);
-  return at + (e - s);
+  return copyBytes(out, at, src, s, e);
+}
+
+/** Writes a non-negative integer in decimal. */
+function putInt(out: Buffer, at: number, n: number): number {
+  const d = digits(n);
+  for (let k = at + d - 1; k >= at; k--) {
+    out[k] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return at + d;
+}
+
+/** `;received=<ip>` for the last source address seen (consecutive requests often share it). */
+let receivedFor = '';
+let receivedBytes: Buffer = Buffer.alloc(0);
+
+function received(ip: string): Buffer {
+  if (ip !== receivedFor) {
+    receivedFor = ip;
+    receivedBytes = Buffer.from(';received=' + bareIp(ip), 'latin1');
+  }
+  return receivedBytes;
 }
 
 // ---- the top Via ------------------------------------------------------------------------------
@@ -85,24 +116,20 @@ function bareIp(ip: string): string {
 }
 
 /**
- * via.ts formatViaWithReceived on the bytes of a plain-ASCII via-parm viaCheck accepted:
+ * via.ts formatViaWithReceived on the bytes of a plain-ASCII via-parm parseVia accepts (`semi`:
+ * its first `;`, or e without params):
  * sent-by part, then each param trimmed, `received` replaced, a bare `rport` filled in with the
  * source port (RFC 3581 §4), and `;received=<ip>` appended when there was none (§18.2.1).
  */
-function renderTopVia(b: Buffer, s: number, e: number, ip: string, port: number): number {
+function renderTopVia(b: Buffer, s: number, e: number, semi: number, ip: string, port: number): number {
   const need = (e - s) * 2 + 96;
   if (scratch.length < need) scratch = Buffer.allocUnsafeSlow(need);
   const out = scratch;
-  const semi = V.firstSemi;
-  if (semi < 0) {
-    let n = copy(out, 0, b, s, e);
-    n = put(out, n, RECEIVED);
-    return n + out.write(bareIp(ip), n, 'latin1');
-  }
+  if (semi === e) return put(out, copy(out, 0, b, s, e), received(ip));
   let pe = semi;
   while (pe > s && (b[pe - 1] === 0x20 || b[pe - 1] === 0x09)) pe--;
   let n = copy(out, 0, b, s, pe);
-  let received = false;
+  let hadReceived = false;
   let i = semi + 1;
   for (;;) {
     // One piece: up to the next ';' outside a quoted-string.
@@ -120,12 +147,11 @@ function renderTopVia(b: Buffer, s: number, e: number, ip: string, port: number)
     let ne = eq;
     while (ne > ps && (b[ne - 1] === 0x20 || b[ne - 1] === 0x09)) ne--;
     if (eqLower(b, ps, ne, 'received')) {
-      n = put(out, n, RECEIVED);
-      n += out.write(bareIp(ip), n, 'latin1');
-      received = true;
+      n = put(out, n, received(ip));
+      hadReceived = true;
     } else if (eq === pt && eqLower(b, ps, ne, 'rport')) {
       n = put(out, n, RPORT);
-      n += out.write(String(port), n, 'latin1');
+      n = putInt(out, n, port);
     } else {
       out[n++] = 0x3b;
       n = copy(out, n, b, ps, pt);
@@ -133,31 +159,24 @@ function renderTopVia(b: Buffer, s: number, e: number, ip: string, port: number)
     if (j >= e) break;
     i = j + 1;
   }
-  if (!received) {
-    n = put(out, n, RECEIVED);
-    n += out.write(bareIp(ip), n, 'latin1');
-  }
-  return n;
+  return hadReceived ? n : put(out, n, received(ip));
 }
 
-/** The top Via line's value as the response carries it: bytes in `scratch` or a string. */
+/** The top Via line's value as the response carries it: bytes in `scratch` (their length) or a piece. */
 function topViaValue(msg: SipMsg, i: number, source: Source): Piece | number {
   const b = msg.buf;
   const s = msg.lines[i * 4 + 2]!;
   const e = msg.lines[i * 4 + 3]!;
-  if (isPlainAscii(b, s, e)) return viaCheck(b, s, e) ? renderTopVia(b, s, e, source.address, source.port) : b.subarray(s, e);
-  const via = parseVia(msg.valueAt(i));
-  return via === null ? b.subarray(s, e) : formatViaWithReceived(via, source.address, source.port);
+  const form = msg.viaFormAt(i);
+  if (form === VIA_REFUSED) return b.subarray(s, e); // echoed as received, as serialize.ts does
+  if (form === VIA_NOT_ASCII) return formatViaWithReceived(parseVia(msg.valueAt(i))!, source.address, source.port);
+  return renderTopVia(b, s, e, form, source.address, source.port);
 }
 
-/** True when `;tag=` must be added to the To line `i` (a valid name-addr without a tag). */
-function toNeedsTag(msg: SipMsg, i: number): boolean {
-  const b = msg.buf;
-  const s = msg.lines[i * 4 + 2]!;
-  const e = msg.lines[i * 4 + 3]!;
-  if (isPlainAscii(b, s, e)) return nameAddrCheck(b, s, e) && !NA.tag;
-  const na = parseNameAddr(msg.valueAt(i));
-  return na !== null && !na.params.has('tag');
+/** True when `;tag=` must be added to the first To (a valid name-addr without a tag). */
+function toNeedsTag(msg: SipMsg): boolean {
+  const form = msg.toForm;
+  return form !== 0 && (form & FORM_TAGGED) === 0;
 }
 
 // ---- the response -----------------------------------------------------------------------------
@@ -206,7 +225,7 @@ export function writeResponse(msg: SipMsg, source: Source, spec: ResponseSpec): 
     }
   }
   let tag: string | null = null;
-  if (to >= 0 && status > 100 && toNeedsTag(msg, to)) {
+  if (to >= 0 && status > 100 && toNeedsTag(msg)) {
     tag = spec.toTag ?? randomToken();
     size += TAG.length + Buffer.byteLength(tag, 'utf8');
   }
@@ -242,7 +261,7 @@ export function writeResponse(msg: SipMsg, source: Source, spec: ResponseSpec): 
     p = put(out, p, CRLF);
   }
   p = put(out, p, CONTENT_LENGTH);
-  p += out.write(String(bodyLength), p, 'latin1');
+  p = putInt(out, p, bodyLength);
   p = put(out, p, CRLF);
   p = put(out, p, CRLF);
   p = put(out, p, body);

@@ -8,13 +8,9 @@ import { parseCSeq } from './headers.js';
 import { parseNameAddr } from './name-addr.js';
 import { splitCommaList } from './params.js';
 import { parseUri } from './uri.js';
-import { parseVia } from './via.js';
 import { isTokenByte, UINT32_MAX } from './chars.js';
-import {
-  isPlainAscii, nameAddrCheck, NA, uriKind, viaCheck,
-  URI_BAD, URI_OTHER, URI_SIP, URI_SIP_HEADERS,
-} from './grammar-bytes.js';
-import { HDR, type HdrId, type SipMsg } from './msg.js';
+import { uriKind, URI_BAD, URI_OTHER, URI_SIP, URI_SIP_HEADERS } from './grammar-bytes.js';
+import { FORM_TAGGED, HDR, HDR_COUNT, nameAddrForm, VIA_REFUSED, type HdrId, type SipMsg } from './msg.js';
 import { NO_RESPONSE, type GateResult } from './request-gate.js';
 
 const ALLOWED = new Set<string>(ALLOWED_METHODS);
@@ -25,6 +21,10 @@ const SINGLE: ReadonlyArray<readonly [HdrId, string]> = [
   [HDR.To, 'To'], [HDR.From, 'From'], [HDR.CallId, 'Call-ID'], [HDR.CSeq, 'CSeq'], [HDR.MaxForwards, 'Max-Forwards'],
   [HDR.ContentLength, 'Content-Length'], [HDR.ContentType, 'Content-Type'], [HDR.Expires, 'Expires'],
 ];
+
+// Scratch for gateScanned: per header id, the first line and the number of lines.
+const FIRST = new Int32Array(HDR_COUNT);
+const COUNT = new Int32Array(HDR_COUNT);
 
 function bad(reason: string): GateResult {
   return { status: 400, reason, headers: [] };
@@ -37,29 +37,6 @@ function allowResult(status: 405 | 501): GateResult {
 function hasComma(b: Buffer, s: number, e: number): boolean {
   for (let i = s; i < e; i++) if (b[i] === 0x2c) return true;
   return false;
-}
-
-/** parseVia(value) !== null for one Via line without commas. */
-function viaOk(m: SipMsg, i: number): boolean {
-  const b = m.buf;
-  const s = m.lines[i * 4 + 2]!;
-  const e = m.lines[i * 4 + 3]!;
-  if (isPlainAscii(b, s, e)) return viaCheck(b, s, e);
-  for (const v of splitCommaList(m.valueAt(i), true)) if (parseVia(v) === null) return false;
-  return true;
-}
-
-/** The URI kind (grammar-bytes URI_*) of a From/To/Contact value, or URI_BAD when invalid. */
-function nameAddrKind(m: SipMsg, i: number): number {
-  const b = m.buf;
-  const s = m.lines[i * 4 + 2]!;
-  const e = m.lines[i * 4 + 3]!;
-  if (isPlainAscii(b, s, e)) return nameAddrCheck(b, s, e) ? NA.uri : URI_BAD;
-  const na = parseNameAddr(m.valueAt(i));
-  if (na === null) return URI_BAD;
-  const uri = parseUri(na.uri);
-  if (uri === null) return URI_BAD; // unreachable: parseNameAddr checked it
-  return uri.scheme === 'sip' || uri.scheme === 'sips' ? URI_SIP : URI_OTHER;
 }
 
 /** callid = word [ "@" word ] (§25.1), as request-gate.ts isCallId. */
@@ -106,7 +83,7 @@ function cseqCheck(m: SipMsg, i: number): GateResult | null {
   const s = m.lines[i * 4 + 2]!;
   const e = m.lines[i * 4 + 3]!;
   let same: boolean | null;
-  if (isPlainAscii(b, s, e)) same = cseqMethodEquals(b, s, e, m.method);
+  if (m.isPlain(s, e)) same = cseqMethodEquals(b, s, e, m.method);
   else {
     const cseq = parseCSeq(m.valueAt(i));
     same = cseq === null ? null : cseq.method === m.method;
@@ -128,7 +105,7 @@ function contactCheck(m: SipMsg): GateResult | null {
     // A comma, or octets String.trim() might treat differently: the string path decides.
     const s = l[i * 4 + 2]!;
     const e = l[i * 4 + 3]!;
-    if (hasComma(b, s, e) || !isPlainAscii(b, s, e)) slow = true;
+    if (hasComma(b, s, e) || !m.isPlain(s, e)) slow = true;
   }
   if (lines === 0) return null;
   if (slow) {
@@ -148,7 +125,7 @@ function contactCheck(m: SipMsg): GateResult | null {
     const e = l[i * 4 + 3]!;
     if (e - s === 1 && b[s] === 0x2a) {
       if (m.method !== 'REGISTER' || lines > 1) return bad('Bad Contact header');
-    } else if (nameAddrKind(m, i) === URI_BAD) return bad('Bad Contact header');
+    } else if (nameAddrForm(m, i) === URI_BAD) return bad('Bad Contact header');
   }
   return null;
 }
@@ -173,46 +150,51 @@ export function gateScanned(m: SipMsg, supported: readonly string[]): GateResult
   if (m.method === 'ACK') return { status: NO_RESPONSE, reason: 'No Response', headers: [] };
   const b = m.buf;
   const l = m.lines;
+  // One pass: first line and line count of every header id.
+  FIRST.fill(-1);
+  COUNT.fill(0);
+  for (let i = 0; i < m.count; i++) {
+    const id = l[i * 4]!;
+    if (COUNT[id]!++ === 0) FIRST[id] = i;
+  }
   let missing: string[] | null = null;
-  for (const [id, name] of MANDATORY) if (!m.has(id)) (missing ??= []).push(name);
+  for (const [id, name] of MANDATORY) if (COUNT[id] === 0) (missing ??= []).push(name);
   if (missing !== null) return bad(`Bad Request - missing ${missing.join(', ')}`);
 
   let multi: string[] | null = null;
   for (const [id, name] of SINGLE) {
-    const first = m.index(id);
+    const first = FIRST[id]!;
     if (first < 0) continue;
-    const s = l[first * 4 + 2]!;
-    const e = l[first * 4 + 3]!;
-    let isMulti = m.index(id, first + 1) >= 0;
-    if (!isMulti && hasComma(b, s, e)) {
+    let isMulti = COUNT[id]! > 1;
+    if (!isMulti && hasComma(b, l[first * 4 + 2]!, l[first * 4 + 3]!)) {
       isMulti = id === HDR.To || id === HDR.From || id === HDR.ContentType ? splitCommaList(m.valueAt(first)).length > 1 : true;
     }
     if (isMulti) (multi ??= []).push(name);
   }
   if (multi !== null) return bad(`Bad Request - multiple values in ${multi.join(', ')}`);
 
-  for (let i = 0; i < m.count; i++) if (l[i * 4] === HDR.Via && !viaOk(m, i)) return bad('Bad Via header');
-  if (nameAddrKind(m, m.index(HDR.From)) === URI_BAD) return bad('Bad From header');
-  const toKind = nameAddrKind(m, m.index(HDR.To));
+  for (let i = 0; i < m.count; i++) if (l[i * 4] === HDR.Via && m.viaFormAt(i) === VIA_REFUSED) return bad('Bad Via header');
+  if (nameAddrForm(m, FIRST[HDR.From]!) === URI_BAD) return bad('Bad From header');
+  const toKind = m.toForm & ~FORM_TAGGED;
   if (toKind === URI_BAD) return bad('Bad To header');
-  const callId = m.index(HDR.CallId);
+  const callId = FIRST[HDR.CallId]!;
   if (!callIdOk(b, l[callId * 4 + 2]!, l[callId * 4 + 3]!)) return bad('Bad Call-ID');
-  const cseq = cseqCheck(m, m.index(HDR.CSeq));
+  const cseq = cseqCheck(m, FIRST[HDR.CSeq]!);
   if (cseq !== null) return cseq;
 
   const us = m.uriStart;
   const ue = us + m.uri.length; // latin1: one char per octet
-  const ruri = isPlainAscii(b, us, ue) ? uriKind(b, us, ue) : slowUriKind(m.uri);
+  const ruri = m.isPlain(us, ue) ? uriKind(b, us, ue) : slowUriKind(m.uri);
   if (ruri === URI_BAD) return bad('Bad Request-URI');
   // RFC 4475 §3.1.2.11 (escruri): headers are meaningless in a Request-URI.
   if (ruri === URI_SIP_HEADERS) return bad('Bad Request-URI - headers not allowed');
-  const contact = contactCheck(m);
+  const contact = COUNT[HDR.Contact] === 0 ? null : contactCheck(m);
   if (contact !== null) return contact;
   if (!ALLOWED.has(m.method)) return allowResult(KNOWN_METHODS.has(m.method) ? 405 : 501);
   if (ruri === URI_OTHER) return { status: 416, reason: 'Unsupported URI Scheme', headers: [] };
   // §10.3 step 5: the AoR comes from To and must be a SIP/SIPS URI (RFC 4475 §3.3.4 unksm2).
   if (m.method === 'REGISTER' && toKind === URI_OTHER) return bad('Bad To header - not a SIP URI');
-  return requireCheck(m, supported);
+  return COUNT[HDR.Require] === 0 ? null : requireCheck(m, supported);
 }
 
 function slowUriKind(s: string): number {

@@ -13,7 +13,7 @@
 // outcome is the parser's and the gate's own, re-encoded in canonical form (canonical.ts).
 import { isKeepAlive, parseSipMessage } from './parse.js';
 import { gateRequest, type GateResult } from './request-gate.js';
-import { isTokenByte } from './chars.js';
+import { tokenOctets } from './chars.js';
 import { canonicalMsg, partialMsg } from './canonical.js';
 import { gateScanned } from './scan-gate.js';
 import { HDR, HDR_NAME, SipMsg, internMethod, type StartInfo } from './msg.js';
@@ -156,6 +156,8 @@ function isSipSlash(b: Buffer, p: number): boolean {
 }
 
 // Reused for every message: the SipMsg constructor copies the fields.
+/** Set by startLine: the Request-URI is printable ASCII (a response has none: true). */
+let uriPlain = true;
 const REQUEST: Required<StartInfo> = { isRequest: true, method: '', uri: '', status: 0, uriStart: -1 };
 const RESPONSE: Required<StartInfo> = { isRequest: false, method: '', uri: '', status: 0, uriStart: -1 };
 
@@ -170,19 +172,24 @@ function startLine(b: Buffer, p: number, end: number): StartInfo | null {
     if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return null;
     if (p + 11 < end && b[p + 11] !== SP) return null;
     RESPONSE.status = d0 * 100 + d1 * 10 + d2;
+    uriPlain = true;
     return RESPONSE;
   }
   let i = p;
-  while (i < end && isTokenByte(b[i]!)) i++;
+  const tok = tokenOctets();
+  while (i < end && tok[b[i]!] === 1) i++;
   if (i === p || i >= end || b[i] !== SP) return null;
   const methodEnd = i;
   const u = ++i;
+  let high = false;
   while (i < end) {
     const c = b[i]!;
     if (c === SP) break;
     if (c < 0x21 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) return null;
+    if (c > 0x7e) high = true;
     i++;
   }
+  uriPlain = !high;
   if (i === u || end - i !== 8 || !isSip20(b, i + 1)) return null;
   REQUEST.method = internMethod(b, p, methodEnd);
   REQUEST.uri = b.toString('latin1', u, i);
@@ -199,42 +206,52 @@ export function scanMessage(b: Buffer, maxSize: number): SipMsg | null {
   if (len > maxSize) return null;
   let p = 0;
   while (p < len && (b[p] === CR || b[p] === LF)) p++;
-  let lf = b.indexOf(LF, p);
+  const lf = b.indexOf(LF, p);
   if (lf <= p || b[lf - 1] !== CR) return null;
   const start = startLine(b, p, lf - 1);
   if (start === null) return null;
+  const tok = tokenOctets(); // the name loop runs for every header line
   let base = slabUsed;
   let n = 0; // ints written
   let contentLength = -1;
   let bodyStart = -1;
+  let odd = 0; // octets in header values that are not printable ASCII or HT
   p = lf + 1;
   while (p < len) {
-    lf = b.indexOf(LF, p);
-    if (lf <= p || b[lf - 1] !== CR) return null; // no end, or a bare LF
-    const end = lf - 1;
-    if (end === p) {
-      bodyStart = lf + 1;
+    const first = b[p]!;
+    if (first === CR) {
+      if (b[p + 1] !== LF) return null;
+      bodyStart = p + 2;
       break;
     }
-    const first = b[p]!;
-    if (first === SP || first === HT) return null; // folding
+    if (first === LF || first === SP || first === HT) return null; // bare LF, folding
     let i = p;
     let h = FNV_OFFSET;
-    while (i < end) {
+    while (i < len) {
       let c = b[i]!;
-      if (!isTokenByte(c)) break;
+      if (tok[c] === 0) break;
       if (c >= 0x41 && c <= 0x5a) c |= 0x20;
       h = Math.imul(h ^ c, FNV_PRIME);
       i++;
     }
     const nameEnd = i;
-    while (i < end && (b[i] === SP || b[i] === HT)) i++;
-    if (nameEnd === p || i >= end || b[i] !== 0x3a) return null;
+    while (i < len && (b[i] === SP || b[i] === HT)) i++;
+    if (nameEnd === p || i >= len || b[i] !== 0x3a) return null;
     const id = nameId(b, p, nameEnd, h);
     if (id === FALLBACK) return null;
     i++;
-    while (i < end && (b[i] === SP || b[i] === HT)) i++;
-    let ve = end;
+    while (i < len && (b[i] === SP || b[i] === HT)) i++;
+    // The line end, by hand: for lines this short a loop beats Buffer#indexOf's call. On
+    // the way, count the octets that are not printable ASCII or HT (the CR before LF is one).
+    let lf = i;
+    for (; lf < len; lf++) {
+      const c = b[lf]!;
+      if (c === LF) break;
+      if (c > 0x7e || (c < 0x20 && c !== HT)) odd++;
+    }
+    if (lf >= len || b[lf - 1] !== CR) return null; // no end, or a bare LF
+    odd--;
+    let ve = lf - 1;
     while (ve > i && (b[ve - 1] === SP || b[ve - 1] === HT)) ve--;
     if (id === HDR.Via) {
       for (let k = i; k < ve; k++) if (b[k] === 0x2c) return null;
@@ -264,5 +281,5 @@ export function scanMessage(b: Buffer, maxSize: number): SipMsg | null {
   const lines = slab.subarray(base, base + n);
   slabUsed = base + n;
   const bodyEnd = contentLength < 0 ? len : bodyStart + contentLength;
-  return new SipMsg(b, lines, n >> 2, start, bodyStart, bodyEnd);
+  return new SipMsg(b, lines, n >> 2, start, bodyStart, bodyEnd, false, odd === 0 && uriPlain);
 }

@@ -12,6 +12,7 @@ import { serializeResponse } from '../../../src/codec/sip/serialize.js';
 import { responseTarget, parseVia } from '../../../src/codec/sip/via.js';
 import { tagOf } from '../../../src/codec/sip/name-addr.js';
 import { HDR, HDR_NAME, type SipMsg } from '../../../src/codec/sip/msg.js';
+import { isPlainAscii } from '../../../src/codec/sip/grammar-bytes.js';
 import { readMessage, scanMessage, type Read } from '../../../src/codec/sip/scan.js';
 import { responseDestination, writeResponse } from '../../../src/codec/sip/response-writer.js';
 import type { SipHeader, SipMessage } from '../../../src/codec/sip/types.js';
@@ -178,6 +179,10 @@ export function compareRead(ctx: string, buf: Buffer, stats: DiffStats, maxSize 
   if (m.rewritten) stats.fallback++;
   else stats.scanned++;
   assert.equal(scanMessage(buf, maxSize) !== null, !m.rewritten, `${ctx}: path`);
+  if (m.plainAscii) {
+    for (let i = 0; i < m.count; i++) assert.ok(isPlainAscii(m.buf, m.lines[i * 4 + 2]!, m.lines[i * 4 + 3]!), `${ctx}: plainAscii line ${i}`);
+    if (m.uriStart >= 0) assert.ok(isPlainAscii(m.buf, m.uriStart, m.uriStart + m.uri.length), `${ctx}: plainAscii uri`);
+  }
   compareHeaders(ctx, m, msg.headers);
   compareDerived(ctx, m, msg);
   if (msg.kind === 'response') {

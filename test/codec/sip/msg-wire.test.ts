@@ -10,7 +10,7 @@ import { fixturePath, readFixture } from '../../support/fixtures.js';
 
 function same(a: SipMsg, b: SipMsg): void {
   assert.deepEqual([...b.lines.subarray(0, b.count * 4)], [...a.lines.subarray(0, a.count * 4)]);
-  assert.deepEqual([b.isRequest, b.method, b.uri, b.uriStart, b.status, b.rewritten], [a.isRequest, a.method, a.uri, a.uriStart, a.status, a.rewritten]);
+  assert.deepEqual([b.isRequest, b.method, b.uri, b.uriStart, b.status, b.rewritten, b.plainAscii], [a.isRequest, a.method, a.uri, a.uriStart, a.status, a.rewritten, a.plainAscii]);
   assert.deepEqual(b.body, a.body);
   assert.deepEqual(b.linesOf(HDR.Via), a.linesOf(HDR.Via));
   assert.equal(b.callId, a.callId);

@@ -27,7 +27,10 @@ test('client captures: every message takes the scan path and agrees with the ref
   for (const dir of ['linphonec', 'liblinphone-lpresence', 'baresip']) {
     for (const f of files('clients', dir)) {
       const got = compareRead(`${dir}/${f}`, readFixture('clients', dir, f), stats);
-      if (got.t === 'req' || got.t === 'res') assert.equal(got.msg.rewritten, false, `${dir}/${f} took the fallback`);
+      if (got.t === 'req' || got.t === 'res') {
+        assert.equal(got.msg.rewritten, false, `${dir}/${f} took the fallback`);
+        assert.equal(got.msg.plainAscii, true, `${dir}/${f} is plain ASCII`);
+      }
     }
   }
   assert.equal(stats.scanned, 35);
