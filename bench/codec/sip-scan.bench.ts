@@ -1,7 +1,7 @@
 // The hot path on bytes against today's path, back to back in one process:
-//   old = parseSipMessage + gateRequest + buildResponse (core/respond.ts), or for the 200 to a
+//   old = parseSipMessage + gateRequest + buildResponse + responseDestination (core/respond.ts), or for the 200 to a
 //         NOTIFY, parseSipMessage + what server.ts #onResponse reads (CSeq method, branch, Retry-After);
-//   new = readMessage + writeResponse (scan.ts, response-writer.ts).
+//   new = readMessage + writeResponse + responseDestination (scan.ts, response-writer.ts).
 // Inputs are Linphone's captured datagrams, each in 4096 variants with unique branch, tags and
 // Call-ID (same length), cycled so that the parsers' 1024-entry memos miss as they do under a
 // SIPp load of unique values. Then the transaction tables: old (Map, transactionKey, response
@@ -18,7 +18,7 @@ import { parseSipMessage } from '../../src/codec/sip/parse.js';
 import { gateRequest } from '../../src/codec/sip/request-gate.js';
 import { getHeader, getHeaderValues, parseCSeq } from '../../src/codec/sip/headers.js';
 import { parseVia } from '../../src/codec/sip/via.js';
-import { buildResponse } from '../../src/core/respond.js';
+import { buildResponse, responseDestination as oldDestination } from '../../src/core/respond.js';
 import { transactionKey } from '../../src/core/tx-key.js';
 import { readMessage, scanMessage } from '../../src/codec/sip/scan.js';
 import { httpDate, responseDestination, writeResponse } from '../../src/codec/sip/response-writer.js';
@@ -54,6 +54,24 @@ function variants(buf: Buffer, count: number): Buffer[] {
   return out;
 }
 
+/**
+ * Medians side by side for each `old X` / `new X` pair: on a shared machine the mean and the
+ * ops/s of tinybench follow the stalls of the neighbours, the median much less.
+ */
+function printPairs(bench: Bench): void {
+  const median = new Map<string, number>();
+  for (const t of bench.tasks) if (t.result.state === 'completed') median.set(t.name, t.result.latency.p50 * 1000);
+  console.log('pair'.padEnd(58), 'old µs'.padStart(9), 'new µs'.padStart(9), 'old/new'.padStart(8), '  (medians)');
+  for (const [name, oldUs] of median) {
+    if (!name.startsWith('old')) continue;
+    const rest = name.slice(3).replace(/^:.*/, '');
+    const newName = [...median.keys()].find((k) => k.startsWith('new') && (rest === '' || k.slice(3) === rest));
+    if (newName === undefined) continue;
+    const newUs = median.get(newName)!;
+    console.log((rest === '' ? 'table' : rest.trim()).padEnd(58), oldUs.toFixed(2).padStart(9), newUs.toFixed(2).padStart(9), (oldUs / newUs).toFixed(2).padStart(8));
+  }
+}
+
 function headerLines(h: readonly SipHeader[]): string {
   let s = '';
   for (const x of h) s += `${x.name}: ${x.value}\r\n`;
@@ -85,6 +103,7 @@ export async function run(): Promise<void> {
     if (!r.ok || r.msg.kind !== 'request') throw new Error('parse');
     if (gateRequest(r.msg, GATE) !== null) throw new Error('gate');
     buildResponse(r.msg, SRC, 200, PRODUCT, { toTag: 'a1b2c3d4e5f', headers: extra[method]! });
+    oldDestination(r.msg, SRC);
   };
   const newRequest = (set: Buffer[], method: string): void => {
     const r = readMessage(next(set), OPTS);
@@ -116,6 +135,7 @@ export async function run(): Promise<void> {
     });
   await bench.run();
   printBench(bench, 44);
+  printPairs(bench);
   await tables(register, extra.REGISTER!, preformatted.REGISTER!);
   if (sink < 0) console.log(sink);
 }
@@ -147,6 +167,7 @@ async function tables(register: Buffer[], extra: SipHeader[], preformatted: stri
     });
   await bench.run();
   printBench(bench, 56);
+  printPairs(bench);
   await memory(register, extra, preformatted);
 }
 
