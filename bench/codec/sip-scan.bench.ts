@@ -150,15 +150,15 @@ async function tables(register: Buffer[], extra: SipHeader[], preformatted: stri
   const at = template.indexOf('branch=z9hG4bK') + 'branch=z9hG4bK'.length;
   const bench = new Bench({ name: 'server transactions: begin + render + complete (unique keys, ~52k live)', time: 600, warmupTime: 150 });
   bench
-    .add('old: parse + transactionKey + begin + buildResponse + complete', () => {
+    .add('old: parse + gate + transactionKey + begin + buildResponse + complete', () => {
       const r = parseSipMessage(register[n & (VARIANTS - 1)]!);
-      if (!r.ok || r.msg.kind !== 'request') throw new Error('parse');
+      if (!r.ok || r.msg.kind !== 'request' || gateRequest(r.msg, GATE) !== null) throw new Error('parse');
       const key = transactionKey(r.msg) + n++;
       oldTable.begin(key);
       oldTable.complete(key, buildResponse(r.msg, SRC, 200, PRODUCT, { toTag: 'a1b2c3d4e5f', headers: extra }), SRC, n);
       oldTable.sweep(n - 20_000);
     })
-    .add('new: readMessage + begin + complete (renders)', () => {
+    .add('new: readMessage (gates) + begin + complete (renders)', () => {
       template.write((n++).toString(36).padStart(6, '0'), at, 'latin1');
       const msg = (readMessage(template, OPTS) as { msg: Parameters<typeof writeResponse>[0] }).msg;
       const h = newTable.begin(msg, n);
