@@ -284,6 +284,13 @@ function line(out: Buffer, p: number, name: Buffer, msg: SipMsg, i: number): num
   return put(out, p, CRLF);
 }
 
+/** Header records (the gate's `headers`, say) as ResponseSpec.headers lines; Content-Length is skipped as serialize.ts skips it. */
+export function formatHeaderLines(headers: readonly { name: string; value: string }[]): string {
+  let out = '';
+  for (const h of headers) if (h.name !== 'Content-Length') out += h.name + ': ' + h.value + '\r\n';
+  return out;
+}
+
 // ---- where it goes, and the Date header ---------------------------------------------------------
 
 /**

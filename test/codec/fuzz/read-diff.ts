@@ -14,7 +14,7 @@ import { tagOf } from '../../../src/codec/sip/name-addr.js';
 import { HDR, HDR_NAME, type SipMsg } from '../../../src/codec/sip/msg.js';
 import { isPlainAscii } from '../../../src/codec/sip/grammar-bytes.js';
 import { readMessage, scanMessage, type Read } from '../../../src/codec/sip/scan.js';
-import { responseDestination, writeResponse } from '../../../src/codec/sip/response-writer.js';
+import { formatHeaderLines, responseDestination, writeResponse } from '../../../src/codec/sip/response-writer.js';
 import type { SipHeader, SipMessage } from '../../../src/codec/sip/types.js';
 import { reasonFor } from '../../../src/errors.js';
 import { PRODUCT } from '../../../src/version.js';
@@ -123,7 +123,7 @@ export function compareResponse(ctx: string, m: SipMsg, refHeaders: readonly Sip
   for (const src of SOURCES) {
     const mine = writeResponse(m, src, {
       status, ...(reason !== undefined ? { reason } : {}), toTag: 'tg9',
-      headers: extra.map((h) => `${h.name}: ${h.value}\r\n`).join(''),
+      headers: formatHeaderLines(extra),
       ...(body !== undefined ? { body, contentType: 'application/x' } : {}),
     });
     const ref = serializeResponse({ headers: withSplitVias(refHeaders) }, status, reason ?? reasonFor(status), {
