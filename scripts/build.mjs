@@ -2,11 +2,26 @@
 // entry becomes executable (the `comsipl` bin) and dist/.build-stamp tells `npm start`
 // (scripts/start.mjs) that dist/ is as new as the sources that made it.
 import { spawn } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Removes compiled files whose source is gone: tsc builds incrementally and never deletes, so a
+ * renamed or deleted test would otherwise keep running from dist/ (`npm test` finds tests there).
+ */
+function prune(dir) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) prune(p);
+    else if (/\.js(\.map)?$/.test(e.name)) {
+      const src = join(root, relative(join(root, 'dist'), p)).replace(/\.js(\.map)?$/, '.ts');
+      if (!existsSync(src)) rmSync(p);
+    }
+  }
+}
 
 /**
  * Runs tsc; resolves to its exit status. A SIGINT/SIGTERM meanwhile is passed on to tsc and
@@ -28,6 +43,7 @@ export function build() {
       process.off('SIGTERM', forward);
       if (stoppedBy !== null) process.exit(130);
       if (code !== 0) return resolve(code ?? 1);
+      prune(join(root, 'dist'));
       chmodSync(join(root, 'dist', 'src', 'main.js'), 0o755);
       writeFileSync(join(root, 'dist', '.build-stamp'), `${new Date().toISOString()}\n`);
       resolve(0);

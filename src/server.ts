@@ -4,23 +4,26 @@
 // and client transactions. Also owns the timers, the restore at start and the reload of users
 // and rules (SIGHUP or a file change).
 import { HDR, type SipMsg } from './codec/sip/msg.js';
-import { fromRecord, type Read } from './codec/sip/read.js';
+import { fromRecord } from './codec/sip/read.js';
+import { readMessage, type Read } from './codec/sip/scan.js';
+import { writeResponse, responseDestination, formatHeaderLines } from './codec/sip/response-writer.js';
+import { mediaTypeOf } from './codec/sip/headers.js';
+import { parsePidf } from './codec/pidf/parse.js';
+import type { PidfParseResult } from './codec/pidf/types.js';
 import { ActorSystem } from './actors/system.js';
 import { Notifier } from './actors/notifier.js';
 import { FdbStore } from './store/fdb-store.js';
 import type { Store } from './store/store.js';
 import { UdpTransport, type Datagram } from './transport/udp-transport.js';
 import type { Destination } from './transport/destination.js';
-import { ServerTransactions } from './transaction/server-transactions.js';
+import { ServerTransactionTable, COMPLETED } from './transaction/server-transactions.js';
 import { ClientTransactions } from './transaction/client-transactions.js';
 import { createRunner, type TaskRunner } from './workers/pool.js';
-import { renderResponse, responseDestination } from './core/respond.js';
 import type { Request } from './core/context.js';
 import type { ResponseSpec } from './core/reply.js';
-import { line } from './core/reply.js';
+
 import { routeRequest, type RouterDeps } from './core/dispatch.js';
 import { sameUri } from './core/register.js';
-import { transactionKey } from './core/tx-key.js';
 import type { WatcherDecision } from './core/subscribe.js';
 import { Authenticator } from './auth/authenticator.js';
 import { WatcherPolicy } from './policy/watcher-policy.js';
@@ -34,6 +37,14 @@ import { metrics } from './metrics/metrics.js';
 import { aorKey } from './policy/aor.js';
 
 const SUPPORTED: string[] = [];
+const PIDF_TYPE = 'application/pidf+xml';
+
+/** A PUBLISH's PIDF body, parsed before the handler sees it; null when there is none. */
+function pidfOf(msg: SipMsg): PidfParseResult | null {
+  if (msg.method !== 'PUBLISH' || msg.bodyLength === 0) return null;
+  if (mediaTypeOf(msg.first(HDR.ContentType)) !== PIDF_TYPE) return null;
+  return parsePidf(msg.body);
+}
 /** Datagrams per parse task (libuv reads a few dozen per turn; the cap bounds one task). */
 export const MAX_BATCH = 256;
 
@@ -55,7 +66,7 @@ class PendingRequest implements Request {
     readonly source: Destination,
     readonly now: number,
     readonly pidf: Request['pidf'],
-    readonly key: string,
+    readonly tx: number,
   ) {}
 
   reply(spec: ResponseSpec): void {
@@ -76,7 +87,7 @@ export class Server {
   readonly auth: Authenticator | null;
   readonly policy: WatcherPolicy;
   readonly admission: Admission;
-  readonly #stx = new ServerTransactions();
+  readonly #stx = new ServerTransactionTable();
   readonly #ctx: ClientTransactions;
   readonly #runner: TaskRunner;
   readonly #router: RouterDeps;
@@ -109,6 +120,7 @@ export class Server {
     this.policy = new WatcherPolicy(cfg.rules, this.sys, log.child({ c: 'policy' }));
     this.authorize = (p, w) => this.policy.decide(p, w);
     this.admission = new Admission(cfg);
+    this.#readOpts.maxSize = cfg.maxMessageSize;
     this.#router = {
       sys: this.sys, cfg, auth: this.auth, log,
       contactFor: (r) => this.contactFor(r.source),
@@ -201,8 +213,25 @@ export class Server {
 
   #onBatch(all: Datagram[]): void {
     this.stats.received += all.length;
+    if (this.#runner.threads === 0) {
+      // Inline (the measured default on small machines): the scanner straight on each datagram.
+      const opts = this.#readOpts;
+      for (const dg of all) {
+        const source: Destination = { address: dg.address, port: dg.port, family: dg.family };
+        try {
+          const r = readMessage(dg.data, opts);
+          this.#dispatch(r, r.t === 'req' && r.gate === null ? pidfOf(r.msg) : null, source);
+        } catch (err) {
+          // Never crash on input: log it with what identifies the message.
+          this.log.error({ err: (err as Error).stack, peer: `${dg.address}:${dg.port}` }, 'request handler failed');
+        }
+      }
+      return;
+    }
     for (let i = 0; i < all.length; i += MAX_BATCH) this.#parseChunk(all.length <= MAX_BATCH ? all : all.slice(i, i + MAX_BATCH));
   }
+
+  readonly #readOpts = { maxSize: 0, supported: SUPPORTED };
 
   #parseChunk(batch: Datagram[]): void {
     let total = 0;
@@ -222,7 +251,8 @@ export class Server {
           const dg = batch[i]!;
           const source: Destination = { address: dg.address, port: dg.port, family: dg.family };
           try {
-            this.#dispatch(fromRecord(records[i]!), source);
+            const r = fromRecord(records[i]!);
+            this.#dispatch(r.read, r.pidf, source);
           } catch (err) {
             // Never crash on input: log it with what identifies the message.
             this.log.error({ err: (err as Error).stack, peer: `${dg.address}:${dg.port}` }, 'request handler failed');
@@ -238,7 +268,7 @@ export class Server {
     );
   }
 
-  #dispatch(r: Read, source: Destination): void {
+  #dispatch(r: Read, pidf: PidfParseResult | null, source: Destination): void {
     switch (r.t) {
       case 'keepalive':
         return; // CRLF keep-alives (RFC 5626 style pings) are ignored over UDP
@@ -247,13 +277,13 @@ export class Server {
         // Garbage counts against the sender's rate too; over it, it is not even answered.
         if (this.admission.admit(source.address, 0, 0, Date.now()).t !== 'ok') return;
         if (this.#debug) this.log.debug({ peer: `${source.address}:${source.port}`, status: r.status, why: r.reason }, 'malformed message');
-        if (!r.drop && r.partial !== null) this.#send(r.partial, source, { status: r.status, reason: r.reason }, null);
+        if (!r.drop && r.partial !== null) this.transport.send(writeResponse(r.partial, source, { status: r.status, reason: r.reason }), responseDestination(r.partial, source));
         return;
       case 'res':
         this.#onResponse(r.msg);
         return;
       case 'req':
-        this.#onRequest(r, source);
+        this.#onRequest(r, pidf, source);
         return;
     }
   }
@@ -266,39 +296,41 @@ export class Server {
     this.#ctx.onResponse(branch, msg.status, ra === undefined ? null : Number.parseInt(ra, 10) || null);
   }
 
-  #onRequest(r: Extract<Read, { t: 'req' }>, source: Destination): void {
+  #onRequest(r: Extract<Read, { t: 'req' }>, pidf: PidfParseResult | null, source: Destination): void {
     const msg = r.msg;
     if (msg.method === 'ACK') return; // never answered (RFC 3261 §17.2.1)
-    const key = transactionKey(msg);
-    const found = this.#stx.begin(key);
-    if (found.state !== 'new') {
+    const now = Date.now();
+    const tx = this.#stx.begin(msg, now);
+    if (tx < 0) {
+      // A retransmission (RFC 3261 §17.2.2): absorbed while Trying, answered again once
+      // Completed (a bounded number of times).
       this.stats.retransmissions++;
-      if (found.state === 'completed') this.transport.send(found.response, found.dest);
+      if (tx === COMPLETED) {
+        const again = this.#stx.replay(msg, source);
+        if (again !== null) this.transport.send(again, responseDestination(msg, source));
+      }
       return;
     }
-    const now = Date.now();
     const verdict = this.admission.admit(source.address, this.#inflight + 1, this.store.pending, now);
     if (verdict.t === 'drop') {
       this.stats.overloaded++;
-      this.#stx.abandon(key);
+      this.#stx.abandon(tx);
       return;
     }
     this.#inflight++;
-    const req = new PendingRequest(this, msg, source, now, r.pidf, key);
+    const req = new PendingRequest(this, msg, source, now, pidf, tx);
     if (r.gate !== null) {
       if (r.gate.status === 0) {
-        this.#stx.abandon(key);
+        this.#stx.abandon(tx);
         this.#inflight--;
         return;
       }
-      let headers = '';
-      for (const h of r.gate.headers) headers += line(h.name, h.value);
-      req.reply({ status: r.gate.status, reason: r.gate.reason, headers });
+      req.reply({ status: r.gate.status, reason: r.gate.reason, headers: formatHeaderLines(r.gate.headers) });
       return;
     }
     if (verdict.t === 'reject') {
       this.stats.overloaded++;
-      req.reply({ status: 503, reason: verdict.reason, headers: line('Retry-After', verdict.retryAfter) });
+      req.reply({ status: 503, reason: verdict.reason, headers: `Retry-After: ${verdict.retryAfter}\r\n` });
       return;
     }
     routeRequest(req, this.#router);
@@ -307,7 +339,9 @@ export class Server {
   /** @internal PendingRequest.reply: the one way a request is answered. */
   answer(req: PendingRequest, spec: ResponseSpec): void {
     this.#inflight--;
-    this.#send(req.msg, req.source, spec, req.key);
+    const buf = this.#stx.complete(req.tx, req.msg, req.source, spec, Date.now());
+    this.transport.send(buf, responseDestination(req.msg, req.source));
+    this.#logAnswer(req.source, spec);
     const ms = metrics.now() - req.t0;
     metrics.request(req.msg.method, spec.status, ms);
     if (this.#debug) this.#logRequest(req.msg, spec.status, ms);
@@ -324,11 +358,7 @@ export class Server {
     return `<sip:${source.family === 6 ? `[${host}]` : host}:${this.transport.port}>`;
   }
 
-  #send(msg: SipMsg, source: Destination, spec: ResponseSpec, key: string | null): void {
-    const buf = renderResponse(msg, source, spec);
-    const dest = responseDestination(msg, source);
-    this.transport.send(buf, dest);
-    if (key !== null) this.#stx.complete(key, buf, dest, Date.now());
+  #logAnswer(source: Destination, spec: ResponseSpec): void {
     const status = spec.status;
     if (status >= 500) this.log.warn({ status, reason: spec.reason, peer: `${source.address}:${source.port}` }, 'server error response');
     // The debug line's object is built only when debug is on: a flood of refusals costs no garbage.

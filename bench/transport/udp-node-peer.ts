@@ -13,7 +13,7 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { openUdpBatch, type OutDatagram, type RecvBatch, type UdpBatchSocket } from '../../src/transport/udp-batch.js';
-import type { Destination } from '../../src/transaction/server-transactions.js';
+import type { Destination } from '../../src/transport/destination.js';
 
 export interface PeerReport {
   datagrams: number;

@@ -3,7 +3,7 @@
 // sends go out one by one through dgram's synchronous try-send path.
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import type { Destination } from '../transaction/server-transactions.js';
+import type { Destination } from './destination.js';
 import type { OutDatagram, RecvBatch, UdpBatchOptions, UdpBatchSocket } from './udp-batch.js';
 
 const DEFAULT_SOCKET_BUFFER = 8 * 1024 * 1024;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Destination } from '../transaction/server-transactions.js';
+import type { Destination } from './destination.js';
 import type { OutDatagram, RecvBatch, UdpBatchOptions, UdpBatchSocket } from './udp-batch.js';
 
 interface NativeHandle {

@@ -4,7 +4,7 @@
 // there. The choice is made once per process and logged once: COMSIPL_UDP=dgram forces the
 // fallback, COMSIPL_UDP=native makes a missing addon an error instead of a fallback.
 import type { Logger } from '../log.js';
-import type { Destination } from '../transaction/server-transactions.js';
+import type { Destination } from './destination.js';
 import { DgramBatchSocket } from './udp-batch-dgram.js';
 import { loadNativeUdp, NativeBatchSocket } from './udp-batch-native.js';
 

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import os from 'node:os';
 import type { Logger } from '../log.js';
-import type { Destination } from '../transaction/server-transactions.js';
+import type { Destination } from './destination.js';
 import { openUdpBatch, type RecvBatch, type UdpBatchSocket } from './udp-batch.js';
 
 export interface Datagram {

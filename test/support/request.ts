@@ -1,7 +1,7 @@
 // Requests for handler and actor tests without a socket: the text is parsed (full parser, gate
 // bypassed), viewed as a SipMsg, and its reply captured as a promise.
 import { parseSipMessage } from '../../src/codec/sip/parse.js';
-import { toSipMsg } from '../../src/codec/sip/canonical.js';
+import { canonicalMsg } from '../../src/codec/sip/canonical.js';
 import { parsePidf } from '../../src/codec/pidf/parse.js';
 import type { Request } from '../../src/core/context.js';
 import type { ResponseSpec } from '../../src/core/reply.js';
@@ -15,7 +15,7 @@ export function makeRequest(lines: string[], bodyText = '', now = Date.now()): T
   const text = `${lines.join('\r\n')}\r\nContent-Length: ${Buffer.byteLength(bodyText)}\r\n\r\n${bodyText}`;
   const r = parseSipMessage(Buffer.from(text));
   if (!r.ok || r.msg.kind !== 'request') throw new Error('test request did not parse');
-  const msg = toSipMsg(r.msg);
+  const msg = canonicalMsg(r.msg);
   let resolve!: (s: ResponseSpec) => void;
   const answer = new Promise<ResponseSpec>((res) => (resolve = res));
   let answered = false;

@@ -21,6 +21,18 @@ function tokenChars(): Uint8Array {
   return tokenTable;
 }
 
+let tokenTable256: Uint8Array | null = null;
+
+/** The token table over all 256 octets (1 = token char): for byte loops, fetched once per call. */
+export function tokenOctets(): Uint8Array {
+  if (tokenTable256 === null) {
+    const t = new Uint8Array(256);
+    t.set(tokenChars());
+    tokenTable256 = t;
+  }
+  return tokenTable256;
+}
+
 export function isTokenByte(c: number): boolean {
   return c < 128 && tokenChars()[c] === 1;
 }

@@ -4,11 +4,24 @@
 //
 // Messages the scanner does not take (folding, comma-joined Vias, bare LF …) go through the
 // full parser and its gate first, and are then re-encoded in canonical form (one header per
-// line, long names) and scanned again: every handler sees this one type, whatever the input.
+// line, long names, one via-parm per Via line; canonical.ts writes the line table as it
+// encodes): every handler sees this one type, whatever the input.
+//
+// `rewritten` tells which of the two a message is: false = buf is the datagram as received
+// (offsets into it), true = buf is the canonical re-encoding (a worker must ship it).
 //
 // Layout of `lines` (4 int32 per header line, in message order):
 //   [hdr id (HDR.*, or HDR.OTHER), name start, value start, value end]
-// Value offsets exclude the leading/trailing whitespace; values never contain CR or LF.
+// Value offsets exclude the leading/trailing whitespace; values never contain LF, nor CR but
+// a lone one (a CR not before LF is a value octet to the full parser as well).
+
+import { canonicalHeaderName } from './header-names.js';
+import { isPlainAscii } from './grammar-bytes.js';
+import { parseCSeq } from './headers.js';
+import { isTokenByte, UINT32_MAX } from './chars.js';
+import { decode, nameAddrForm, parseTopVia, viaForm } from './msg-bytes.js';
+
+export { decode, FORM_TAGGED, nameAddrForm, parseTopVia, VIA_NOT_ASCII, VIA_REFUSED, viaForm } from './msg-bytes.js';
 
 /** Header ids the server asks for by number. Anything else is HDR.OTHER, found by name. */
 export const HDR = {
@@ -69,12 +82,24 @@ export interface TopVia {
   rport: boolean; // `;rport` present (with or without value)
   /** Offset in msg.buf just past the via-parm (where `;received=…;rport=…` is inserted). */
   end: number;
-  /** Offset in msg.buf of the `;rport` param's start, and its end (-1 when absent). */
+  /** Offset in msg.buf of the first `;rport` param's start, and its end (-1 when absent, and
+   * when the line holds octets beyond plain ASCII). */
   rportStart: number;
   rportEnd: number;
 }
 
 const EMPTY_LINES = new Int32Array(0);
+/** Not computed yet (the memoized forms). */
+const UNKNOWN = -100;
+
+/** What the start line said (uriStart: offset of the Request-URI in buf, -1 for a response). */
+export interface StartInfo {
+  isRequest: boolean;
+  method: string;
+  uri: string;
+  status: number;
+  uriStart?: number;
+}
 
 export class SipMsg {
   readonly buf: Buffer;
@@ -88,6 +113,13 @@ export class SipMsg {
   readonly status: number;
   readonly bodyStart: number;
   readonly bodyEnd: number;
+  /** Offset of the Request-URI in buf (its length is uri.length: latin1), -1 when none. */
+  readonly uriStart: number;
+  /** buf is the canonical re-encoding of what the fallback parsed, not the datagram. */
+  readonly rewritten: boolean;
+  /** Every header value and the Request-URI are printable ASCII (and HT): the scanner's
+   * finding, so the byte checks need not look again (grammar-bytes.ts precondition). */
+  readonly plainAscii: boolean;
   // Lazily decoded, then cached.
   #callId: string | undefined;
   #cseq = -1;
@@ -95,14 +127,18 @@ export class SipMsg {
   #fromTag: string | null | undefined;
   #toTag: string | null | undefined;
   #via: TopVia | null | undefined;
+  #toForm = UNKNOWN;
+  #via0Form = UNKNOWN;
 
   constructor(
     buf: Buffer,
     lines: Int32Array,
     count: number,
-    start: { isRequest: boolean; method: string; uri: string; status: number },
+    start: StartInfo,
     bodyStart: number,
     bodyEnd: number,
+    rewritten = false,
+    plainAscii = false,
   ) {
     this.buf = buf;
     this.lines = count === 0 ? EMPTY_LINES : lines;
@@ -113,6 +149,14 @@ export class SipMsg {
     this.status = start.status;
     this.bodyStart = bodyStart;
     this.bodyEnd = bodyEnd;
+    this.uriStart = start.uriStart ?? -1;
+    this.rewritten = rewritten;
+    this.plainAscii = plainAscii;
+  }
+
+  /** buf[s, e) is printable ASCII and HT (known for the whole message when plainAscii). */
+  isPlain(s: number, e: number): boolean {
+    return this.plainAscii || isPlainAscii(this.buf, s, e);
   }
 
   get body(): Buffer {
@@ -171,9 +215,10 @@ export class SipMsg {
 
   /** First value of a header by name (any case, long or compact form already expanded). */
   byName(name: string): string | undefined {
-    const id = hdrIdOf(name);
+    const canonical = canonicalHeaderName(name);
+    const id = hdrIdOf(canonical);
     if (id !== HDR.OTHER) return this.first(id);
-    const want = name.toLowerCase();
+    const want = canonical.toLowerCase();
     for (let i = 0; i < this.count; i++) {
       if (this.lines[i * 4] !== HDR.OTHER) continue;
       if (this.nameAt(i).toLowerCase() === want) return this.valueAt(i);
@@ -194,7 +239,7 @@ export class SipMsg {
     return (this.#callId ??= this.first(HDR.CallId) ?? '');
   }
 
-  /** CSeq number (0 when absent: the gate refuses such requests before handlers see them). */
+  /** CSeq number (0 when absent or malformed: the gate refuses such requests before handlers see them). */
   get cseq(): number {
     if (this.#cseq < 0) this.#parseCSeq();
     return this.#cseq;
@@ -205,24 +250,54 @@ export class SipMsg {
     return this.#cseqMethod!;
   }
 
+  /** CSeq as headers.ts parseCSeq reads it; 0 and '' when it is not `seq LWS method`. */
   #parseCSeq(): void {
     const i = this.index(HDR.CSeq);
     this.#cseq = 0;
     this.#cseqMethod = '';
     if (i < 0) return;
     const b = this.buf;
-    let p = this.lines[i * 4 + 2]!;
+    const s = this.lines[i * 4 + 2]!;
     const e = this.lines[i * 4 + 3]!;
+    if (!this.isPlain(s, e)) {
+      const cseq = parseCSeq(this.valueAt(i));
+      if (cseq !== null) {
+        this.#cseq = cseq.seq;
+        this.#cseqMethod = cseq.method;
+      }
+      return;
+    }
+    let p = s;
     let n = 0;
-    while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) n = n * 10 + (b[p++]! - 0x30);
+    while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39 && n <= UINT32_MAX) n = n * 10 + (b[p++]! - 0x30);
+    const digitsEnd = p;
     while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
+    const ms = p;
+    while (p < e && isTokenByte(b[p]!)) p++;
+    if (digitsEnd === s || n > UINT32_MAX || ms === digitsEnd || ms === e || p !== e) return;
     this.#cseq = n;
-    this.#cseqMethod = internMethod(b, p, e);
+    this.#cseqMethod = internMethod(b, ms, e);
   }
 
   get fromTag(): string | null {
     if (this.#fromTag === undefined) this.#fromTag = this.#tag(HDR.From);
     return this.#fromTag;
+  }
+
+  /** nameAddrForm of the first To line (0 when there is none), memoized: the gate and the response writer both ask. */
+  get toForm(): number {
+    if (this.#toForm === UNKNOWN) {
+      const i = this.index(HDR.To);
+      this.#toForm = i < 0 ? 0 : nameAddrForm(this, i);
+    }
+    return this.#toForm;
+  }
+
+  /** viaForm of Via line i, memoized for the first Via line (the gate and the writer both ask). */
+  viaFormAt(i: number): number {
+    if (i !== this.index(HDR.Via)) return viaForm(this, i);
+    if (this.#via0Form === UNKNOWN) this.#via0Form = viaForm(this, i);
+    return this.#via0Form;
   }
 
   get toTag(): string | null {
@@ -237,11 +312,23 @@ export class SipMsg {
     return tagParam(this.buf, this.lines[i * 4 + 2]!, this.lines[i * 4 + 3]!);
   }
 
-  /** The top Via, or null when the first via-parm is not one the scanner took apart. */
+  /**
+   * The top Via, or null when parseVia (via.ts) would refuse it. "Top" as getHeaderValues
+   * finds it: the first non-empty Via value, i.e. the first Via line of any request the gate
+   * passed (a later one only when the lines before it are empty).
+   */
   get topVia(): TopVia | null {
     if (this.#via === undefined) {
-      const i = this.index(HDR.Via);
-      this.#via = i < 0 ? null : parseTopVia(this.buf, this.lines[i * 4 + 2]!, this.lines[i * 4 + 3]!);
+      this.#via = null;
+      const l = this.lines;
+      for (let i = 0; i < this.count; i++) {
+        if (l[i * 4] !== HDR.Via) continue;
+        const s = l[i * 4 + 2]!;
+        const e = l[i * 4 + 3]!;
+        if (this.isPlain(s, e) ? s === e : this.valueAt(i).trim() === '') continue;
+        this.#via = parseTopVia(this.buf, s, e, this.plainAscii);
+        break;
+      }
     }
     return this.#via;
   }
@@ -262,17 +349,6 @@ export function internMethod(b: Uint8Array, s: number, e: number): string {
     return METHODS[k]!;
   }
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1', s, e);
-}
-
-/** Decodes a value: latin1 for ASCII (the common case), UTF-8 when it has valid UTF-8. */
-export function decode(b: Buffer, s: number, e: number): string {
-  for (let i = s; i < e; i++) {
-    if (b[i]! >= 0x80) {
-      const utf8 = b.toString('utf8', s, e);
-      return utf8.includes('\ufffd') ? b.toString('latin1', s, e) : utf8;
-    }
-  }
-  return b.toString('latin1', s, e);
 }
 
 /** Splits a list value at commas outside quotes and <> (RFC 3261 §7.3.1), trimmed, non-empty. */
@@ -337,81 +413,4 @@ export function tagParam(b: Buffer, s: number, e: number): string | null {
     }
   }
   return null;
-}
-
-/**
- * Takes the first via-parm of a Via line apart: `SIP/2.0/UDP host[:port] *(;param)`. Returns
- * null for anything it does not expect (the full parser's gate has accepted the line, so this
- * happens only for forms the scanner would have sent to the fallback anyway).
- */
-export function parseTopVia(b: Buffer, s: number, e: number): TopVia | null {
-  let p = s;
-  // sent-protocol: three tokens separated by '/', no whitespace (canonical and scanned forms).
-  let slashes = 0;
-  let tStart = s;
-  while (p < e && b[p] !== 0x20 && b[p] !== 0x09) {
-    if (b[p] === 0x2f) {
-      slashes++;
-      tStart = p + 1;
-    }
-    p++;
-  }
-  if (slashes !== 2 || p === e) return null;
-  const transport = b.toString('latin1', tStart, p).toUpperCase();
-  while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
-  const hs = p;
-  if (b[p] === 0x5b) {
-    while (p < e && b[p] !== 0x5d) p++;
-    p++;
-  } else {
-    while (p < e && b[p] !== 0x3a && b[p] !== 0x3b && b[p] !== 0x2c && b[p] !== 0x20 && b[p] !== 0x09) p++;
-  }
-  const host = b.toString('latin1', hs, p).toLowerCase();
-  let port: number | null = null;
-  if (b[p] === 0x3a) {
-    p++;
-    let n = 0;
-    const ps = p;
-    while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) n = n * 10 + (b[p++]! - 0x30);
-    if (p === ps || n > 65535) return null;
-    port = n;
-  }
-  let branch = '';
-  let rport = false;
-  let rportStart = -1;
-  let rportEnd = -1;
-  while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
-  while (p < e && b[p] === 0x3b) {
-    const ps = p;
-    p++;
-    while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
-    const ns = p;
-    while (p < e && b[p] !== 0x3d && b[p] !== 0x3b && b[p] !== 0x2c && b[p] !== 0x20 && b[p] !== 0x09) p++;
-    const ne = p;
-    let vs = -1;
-    let ve = -1;
-    while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
-    if (b[p] === 0x3d) {
-      p++;
-      while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
-      vs = p;
-      if (b[p] === 0x22) {
-        p++;
-        while (p < e && b[p] !== 0x22) p += b[p] === 0x5c ? 2 : 1;
-        p++;
-      } else while (p < e && b[p] !== 0x3b && b[p] !== 0x2c && b[p] !== 0x20 && b[p] !== 0x09) p++;
-      ve = Math.min(p, e);
-    }
-    const nl = ne - ns;
-    if (nl === 6 && lower(b[ns]!) === 0x62 && b.toString('latin1', ns, ne).toLowerCase() === 'branch' && vs >= 0) {
-      branch = b.toString('latin1', vs, ve);
-    } else if (nl === 5 && b.toString('latin1', ns, ne).toLowerCase() === 'rport') {
-      rport = true;
-      rportStart = ps;
-      rportEnd = Math.min(p, e);
-    }
-    while (p < e && (b[p] === 0x20 || b[p] === 0x09)) p++;
-  }
-  if (p < e && b[p] !== 0x2c) return null;
-  return { transport, host, port, branch, rport, end: p, rportStart, rportEnd };
 }

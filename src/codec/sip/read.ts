@@ -1,29 +1,21 @@
-// What the parse step hands the server for one datagram: a request (with the generic checks'
-// verdict), a response, a message that cannot be read (with what a 400 can still echo), or a
-// keep-alive. Built from the parse task's records (full parser, gate, PIDF in the task).
-import type { ParsedRecord, GateOutcome } from '../wire/packr.js';
+// What the worker pool's parse task hands back, as the Read the scanner gives inline: the full
+// parser's records (msgpack) re-encoded in canonical form, plus the PUBLISH's parsed PIDF.
+import type { ParsedRecord } from '../wire/packr.js';
 import type { PidfParseResult } from '../pidf/types.js';
-import type { SipMsg } from './msg.js';
-import { toSipMsg } from './canonical.js';
+import type { Read } from './scan.js';
+import { canonicalMsg, partialMsg } from './canonical.js';
 
-export type Read =
-  | { t: 'req'; msg: SipMsg; gate: GateOutcome | null; pidf: PidfParseResult | null }
-  | { t: 'res'; msg: SipMsg }
-  | { t: 'bad'; status: number; reason: string; drop: boolean; partial: SipMsg | null }
-  | { t: 'keepalive' };
-
-export function fromRecord(rec: ParsedRecord): Read {
+export function fromRecord(rec: ParsedRecord): { read: Read; pidf: PidfParseResult | null } {
   switch (rec.t) {
     case 'keepalive':
-      return { t: 'keepalive' };
+      return { read: { t: 'keepalive' }, pidf: null };
     case 'res':
-      return { t: 'res', msg: toSipMsg(rec.msg) };
+      return { read: { t: 'res', msg: canonicalMsg(rec.msg) }, pidf: null };
     case 'req':
-      return { t: 'req', msg: toSipMsg(rec.msg), gate: rec.gate, pidf: rec.pidf };
+      return { read: { t: 'req', msg: canonicalMsg(rec.msg), gate: rec.gate }, pidf: rec.pidf };
     case 'bad': {
       const f = rec.failure;
-      const partial = f.drop ? null : toSipMsg({ kind: 'request', method: 'X', uri: '', version: 'SIP/2.0', headers: f.partial, body: new Uint8Array(0) });
-      return { t: 'bad', status: f.status, reason: f.reason, drop: f.drop, partial };
+      return { read: { t: 'bad', status: f.status, reason: f.reason, drop: f.drop, partial: f.drop ? null : partialMsg(f.partial) }, pidf: null };
     }
   }
 }

@@ -19,7 +19,7 @@ export interface GateResult {
 
 export interface GateOptions {
   /** Option tags this server supports (Require of anything else → 420). */
-  supportedExtensions: string[];
+  supportedExtensions: readonly string[];
 }
 
 /** Status of the marker result that means: no response at all (ACK). */
