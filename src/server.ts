@@ -4,11 +4,8 @@
 // and client transactions. Also owns the timers, the restore at start and the reload of users
 // and rules (SIGHUP or a file change).
 import { HDR, type SipMsg } from './codec/sip/msg.js';
-import { fromRecord } from './codec/sip/read.js';
-import { readMessage, type Read } from './codec/sip/scan.js';
+import type { Read } from './codec/sip/scan.js';
 import { writeResponse, responseDestination, formatHeaderLines } from './codec/sip/response-writer.js';
-import { mediaTypeOf } from './codec/sip/headers.js';
-import { parsePidf } from './codec/pidf/parse.js';
 import type { PidfParseResult } from './codec/pidf/types.js';
 import { ActorSystem } from './actors/system.js';
 import { Notifier } from './actors/notifier.js';
@@ -19,6 +16,7 @@ import type { Destination } from './transport/destination.js';
 import { ServerTransactionTable, COMPLETED } from './transaction/server-transactions.js';
 import { ClientTransactions } from './transaction/client-transactions.js';
 import { createRunner, type TaskRunner } from './workers/pool.js';
+import { readDatagram } from './workers/tasks.js';
 import type { Request } from './core/context.js';
 import type { ResponseSpec } from './core/reply.js';
 
@@ -37,14 +35,7 @@ import { metrics } from './metrics/metrics.js';
 import { aorKey } from './policy/aor.js';
 
 const SUPPORTED: string[] = [];
-const PIDF_TYPE = 'application/pidf+xml';
 
-/** A PUBLISH's PIDF body, parsed before the handler sees it; null when there is none. */
-function pidfOf(msg: SipMsg): PidfParseResult | null {
-  if (msg.method !== 'PUBLISH' || msg.bodyLength === 0) return null;
-  if (mediaTypeOf(msg.first(HDR.ContentType)) !== PIDF_TYPE) return null;
-  return parsePidf(msg.body);
-}
 /** Datagrams per parse task (libuv reads a few dozen per turn; the cap bounds one task). */
 export const MAX_BATCH = 256;
 
@@ -88,6 +79,7 @@ export class Server {
   readonly policy: WatcherPolicy;
   readonly admission: Admission;
   readonly #stx = new ServerTransactionTable();
+  readonly #readOpts: { maxSize: number; supported: readonly string[] };
   readonly #ctx: ClientTransactions;
   readonly #runner: TaskRunner;
   readonly #router: RouterDeps;
@@ -104,6 +96,7 @@ export class Server {
     this.log = log;
     this.#debug = log.isLevelEnabled('debug');
     const now = Date.now();
+    this.#readOpts = { maxSize: cfg.maxMessageSize, supported: SUPPORTED };
     if (store === undefined) {
       const fdb = FdbStore.open(cfg.data, { sync: cfg.durability === 'fsync' });
       fdb.onCommit = (ms) => metrics.commit(ms);
@@ -112,7 +105,7 @@ export class Server {
     this.store = store;
     this.transport = new UdpTransport(cfg.host, cfg.port, log, (batch) => this.#onBatch(batch));
     this.#ctx = new ClientTransactions((buf, dest) => this.transport.send(buf, dest), now, cfg.timerT1);
-    this.#runner = createRunner(cfg.workers, Math.max(64, cfg.workers * cfg.workers * 16));
+    this.#runner = createRunner(cfg.workers, Math.max(64, cfg.workers * cfg.workers * 16), this.#readOpts);
     this.notifier = new Notifier(this.#ctx, this.transport, cfg, log.child({ c: 'notifier' }), PRODUCT);
     this.sys = new ActorSystem(this.store, log, cfg, this.notifier, sameUri, now);
     // Both files are read now: a broken users or rules file stops the start with its name.
@@ -120,7 +113,6 @@ export class Server {
     this.policy = new WatcherPolicy(cfg.rules, this.sys, log.child({ c: 'policy' }));
     this.authorize = (p, w) => this.policy.decide(p, w);
     this.admission = new Admission(cfg);
-    this.#readOpts.maxSize = cfg.maxMessageSize;
     this.#router = {
       sys: this.sys, cfg, auth: this.auth, log,
       contactFor: (r) => this.contactFor(r.source),
@@ -214,13 +206,11 @@ export class Server {
   #onBatch(all: Datagram[]): void {
     this.stats.received += all.length;
     if (this.#runner.threads === 0) {
-      // Inline (the measured default on small machines): the scanner straight on each datagram.
-      const opts = this.#readOpts;
+      // Inline (the measured default on small machines): the reader straight on each datagram.
       for (const dg of all) {
-        const source: Destination = { address: dg.address, port: dg.port, family: dg.family };
         try {
-          const r = readMessage(dg.data, opts);
-          this.#dispatch(r, r.t === 'req' && r.gate === null ? pidfOf(r.msg) : null, source);
+          const r = readDatagram(dg.data, this.#readOpts);
+          this.#dispatch(r.read, r.pidf, { address: dg.address, port: dg.port, family: dg.family });
         } catch (err) {
           // Never crash on input: log it with what identifies the message.
           this.log.error({ err: (err as Error).stack, peer: `${dg.address}:${dg.port}` }, 'request handler failed');
@@ -228,39 +218,23 @@ export class Server {
       }
       return;
     }
-    for (let i = 0; i < all.length; i += MAX_BATCH) this.#parseChunk(all.length <= MAX_BATCH ? all : all.slice(i, i + MAX_BATCH));
+    for (let i = 0; i < all.length; i += MAX_BATCH) this.#readInPool(all.length <= MAX_BATCH ? all : all.slice(i, i + MAX_BATCH));
   }
 
-  readonly #readOpts = { maxSize: 0, supported: SUPPORTED };
-
-  #parseChunk(batch: Datagram[]): void {
-    let total = 0;
-    for (const d of batch) total += d.data.length;
-    // One standalone buffer per batch: transferable to a worker without copying the pool slab.
-    const data = new Uint8Array(total);
-    const ends = new Uint32Array(batch.length);
-    let off = 0;
-    for (let i = 0; i < batch.length; i++) {
-      data.set(batch[i]!.data, off);
-      off += batch[i]!.data.length;
-      ends[i] = off;
-    }
-    this.#runner.parse({ data, ends, maxSize: this.cfg.maxMessageSize, extensions: SUPPORTED }).then(
-      (records) => {
-        for (let i = 0; i < records.length; i++) {
+  #readInPool(batch: Datagram[]): void {
+    this.#runner.read(batch).then(
+      (results) => {
+        for (let i = 0; i < results.length; i++) {
           const dg = batch[i]!;
-          const source: Destination = { address: dg.address, port: dg.port, family: dg.family };
           try {
-            const r = fromRecord(records[i]!);
-            this.#dispatch(r.read, r.pidf, source);
+            this.#dispatch(results[i]!.read, results[i]!.pidf, { address: dg.address, port: dg.port, family: dg.family });
           } catch (err) {
-            // Never crash on input: log it with what identifies the message.
             this.log.error({ err: (err as Error).stack, peer: `${dg.address}:${dg.port}` }, 'request handler failed');
           }
         }
       },
-      // The pool's queue is at its bound (maxQueue): the datagrams are dropped unanswered, as a
-      // full socket buffer would; UDP clients retransmit (RFC 3261 §17.1.2.2).
+      // The pool is saturated: the datagrams are dropped unanswered, as a full socket buffer
+      // would; UDP clients retransmit (RFC 3261 §17.1.2.2).
       (err: Error) => {
         this.stats.overloaded += batch.length;
         this.log.error({ err: err.message, count: batch.length }, 'parse task failed');

@@ -1,23 +1,37 @@
-// Piscina entry point: exports the named task handlers (`name` option selects one).
-// Results are msgpack bytes moved back to the main thread without a copy.
+// Piscina entry point: the named task handlers (`name` option selects one). The parse slots'
+// SharedArrayBuffers arrive once, in workerData; a task names a slot and its reader fills the
+// slot's output area in place.
 import { Piscina } from 'piscina';
-import { parseBatch as parseTask, renderBatch as renderTask } from './tasks.js';
-import type { ParseBatchInput, RenderBatchInput } from '../codec/wire/packr.js';
+import { composeBodies, readSlotTask, type BodySpec } from './tasks.js';
+import { SlotView, type SlotBuffers } from './shared-slots.js';
+import type { ReadOptions } from '../codec/sip/scan.js';
 
-// packr.pack() returns a view into msgpackr's reusable buffer: copy it into a buffer of its
-// own before moving, or the transfer would detach (and structured clone copy) the shared one.
-function movable(packed: Uint8Array): unknown {
-  const own = new Uint8Array(packed.length);
-  own.set(packed);
-  return Piscina.move(own);
+interface WorkerData {
+  slots: SlotBuffers[];
+  read: ReadOptions;
 }
 
-export function parseBatch(input: ParseBatchInput): unknown {
-  return movable(parseTask(input));
+const data = Piscina.workerData as WorkerData;
+const views = data.slots.map((s) => new SlotView(s));
+
+export function readSlot(task: { slot: number }): number {
+  return readSlotTask(views[task.slot]!, data.read);
 }
 
-export function renderBatch(input: RenderBatchInput): unknown {
-  return movable(renderTask(input));
+export function compose(specs: BodySpec[]): unknown {
+  // One buffer for all bodies, moved (not cloned) back; offsets say where each ends.
+  const bodies = composeBodies(specs);
+  let total = 0;
+  for (const b of bodies) total += b.length;
+  const all = new Uint8Array(total);
+  const ends = new Uint32Array(bodies.length);
+  let off = 0;
+  bodies.forEach((b, i) => {
+    all.set(b, off);
+    off += b.length;
+    ends[i] = off;
+  });
+  return { all, ends };
 }
 
-export default parseBatch;
+export default readSlot;
