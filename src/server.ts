@@ -1,4 +1,5 @@
-// Composition of the running server: UDP transport → parse (inline or worker pool) → server
+// Composition of the running server: transports (src/transport/transports.ts: UDP, TCP, TLS,
+// WS, WSS) → parse (inline or worker pool) → server
 // transactions → admission → authentication and method handlers (src/core/dispatch.ts) →
 // actors (src/actors/) → the store, one commit per turn; NOTIFYs back out through the notifier
 // and client transactions. Also owns the timers, the restore at start and the reload of users
@@ -9,8 +10,10 @@ import { ActorSystem } from './actors/system.js';
 import { Notifier } from './actors/notifier.js';
 import { FdbStore } from './store/fdb-store.js';
 import type { Store } from './store/store.js';
-import { UdpTransport, type Datagram } from './transport/udp-transport.js';
+import { Transports } from './transport/transports.js';
+import type { Inbound } from './transport/transport.js';
 import type { Destination } from './transport/destination.js';
+import { FlowSubscriptions } from './actors/flow-subscriptions.js';
 import { ServerTransactions } from './transaction/server-transactions.js';
 import { ClientTransactions } from './transaction/client-transactions.js';
 import { createRunner, type TaskRunner } from './workers/pool.js';
@@ -68,7 +71,8 @@ export class Server {
   readonly stats: ServerStats = { received: 0, bad: 0, retransmissions: 0, overloaded: 0 };
   readonly store: Store;
   readonly sys: ActorSystem;
-  readonly transport: UdpTransport;
+  readonly transports: Transports;
+  readonly flowSubs: FlowSubscriptions;
   readonly notifier: Notifier;
   readonly auth: Authenticator | null;
   readonly policy: WatcherPolicy;
@@ -91,11 +95,14 @@ export class Server {
     this.#debug = log.isLevelEnabled('debug');
     const now = Date.now();
     this.store = store ?? FdbStore.open(cfg.data, { sync: cfg.durability === 'fsync' });
-    this.transport = new UdpTransport(cfg.host, cfg.port, log, (batch) => this.#onBatch(batch));
-    this.#ctx = new ClientTransactions((buf, dest) => this.transport.send(buf, dest), now, cfg.timerT1);
+    this.transports = new Transports(cfg, log, (batch) => this.#onBatch(batch));
+    this.#ctx = new ClientTransactions((buf, dest) => this.transports.send(buf, dest), now, cfg.timerT1);
     this.#runner = createRunner(cfg.workers, Math.max(64, cfg.workers * cfg.workers * 16));
-    this.notifier = new Notifier(this.#ctx, this.transport, cfg, log.child({ c: 'notifier' }), PRODUCT);
+    this.notifier = new Notifier(this.#ctx, this.transports, cfg, log.child({ c: 'notifier' }), PRODUCT);
     this.sys = new ActorSystem(this.store, log, cfg, this.notifier, sameUri, now);
+    // A closed connection ends the dialogs whose NOTIFYs went on it (actors/flow-subscriptions.ts).
+    this.flowSubs = new FlowSubscriptions(this.sys);
+    this.transports.onFlowClosed = (flow) => this.flowSubs.closed(flow.id);
     // Both files are read now: a broken users or rules file stops the start with its name.
     this.auth = cfg.auth === 'on' ? new Authenticator({ realm: cfg.realm, usersPath: cfg.users, algorithms: cfg.authAlgorithms }) : null;
     this.policy = new WatcherPolicy(cfg.rules, this.sys, log.child({ c: 'policy' }));
@@ -105,6 +112,7 @@ export class Server {
       sys: this.sys, cfg, auth: this.auth, log,
       contactFor: (r) => this.contactFor(r.source),
       authorize: (p, w) => this.authorize(p, w),
+      bindFlow: (source, tag) => this.flowSubs.bind(source, tag),
     };
     this.#stats = new StatsReporter(log, {
       counters: () => ({
@@ -123,6 +131,7 @@ export class Server {
   reload(why: string): void {
     this.#reloadUsers(why);
     this.policy.reload(why);
+    this.transports.reloadCertificate();
   }
 
   #reloadUsers(why: string): void {
@@ -137,7 +146,7 @@ export class Server {
 
   async start(): Promise<void> {
     const restored = await this.store.restore(Date.now(), this.sys.restoreSink());
-    await this.transport.start();
+    await this.transports.start();
     // The rules may have changed while we were down: pending watchers approved meanwhile go active.
     this.policy.reapply();
     this.policy.watch();
@@ -146,9 +155,9 @@ export class Server {
     this.#stats.start(this.cfg.statsInterval * 1000);
     this.log.info(
       {
-        host: this.cfg.host, port: this.transport.port, workers: this.cfg.workers, data: this.cfg.data,
+        host: this.cfg.host, port: this.transports.port('udp'), ports: this.transports.ports, workers: this.cfg.workers, data: this.cfg.data,
         auth: this.cfg.auth, realm: this.auth === null ? undefined : this.cfg.realm || '(the AoR domain)', users: this.auth?.userCount,
-        restored,
+        restored, ...(this.sys.droppedFlowless > 0 ? { droppedConnectionSubscriptions: this.sys.droppedFlowless } : {}),
       },
       'listening',
     );
@@ -160,7 +169,7 @@ export class Server {
     this.#stats.stop();
     this.policy.close();
     this.#usersWatch?.close();
-    await this.transport.close();
+    await this.transports.close();
     this.#ctx.clear();
     await this.#runner.close();
     await this.store.close();
@@ -184,14 +193,15 @@ export class Server {
     (now) => this.#stx.sweep(now),
     (now) => this.sys.tick(now),
     (now) => this.notifier.tick(now),
+    (now) => this.transports.sweep(now),
   ];
 
-  #onBatch(all: Datagram[]): void {
+  #onBatch(all: Inbound[]): void {
     this.stats.received += all.length;
     for (let i = 0; i < all.length; i += MAX_BATCH) this.#parseChunk(all.length <= MAX_BATCH ? all : all.slice(i, i + MAX_BATCH));
   }
 
-  #parseChunk(batch: Datagram[]): void {
+  #parseChunk(batch: Inbound[]): void {
     let total = 0;
     for (const d of batch) total += d.data.length;
     // One standalone buffer per batch: transferable to a worker without copying the pool slab.
@@ -207,7 +217,9 @@ export class Server {
       (records) => {
         for (let i = 0; i < records.length; i++) {
           const dg = batch[i]!;
-          const source: Destination = { address: dg.address, port: dg.port, family: dg.family };
+          const source: Destination = dg.transport === undefined
+            ? { address: dg.address, port: dg.port, family: dg.family }
+            : { address: dg.address, port: dg.port, family: dg.family, transport: dg.transport, flow: dg.flow ?? 0 };
           try {
             this.#dispatch(fromRecord(records[i]!), source);
           } catch (err) {
@@ -260,7 +272,7 @@ export class Server {
     const found = this.#stx.begin(key);
     if (found.state !== 'new') {
       this.stats.retransmissions++;
-      if (found.state === 'completed') this.transport.send(found.response, found.dest);
+      if (found.state === 'completed') this.transports.send(found.response, found.dest);
       return;
     }
     const now = Date.now();
@@ -298,15 +310,18 @@ export class Server {
   }
 
   contactFor(source: Destination): string {
-    const host = this.transport.localAddress(source.family, source.address);
-    return `<sip:${source.family === 6 ? `[${host}]` : host}:${this.transport.port}>`;
+    return this.transports.contactFor(source);
   }
 
   #send(msg: SipMsg, source: Destination, spec: ResponseSpec, key: string | null): void {
     const buf = renderResponse(msg, source, spec);
-    const dest = responseDestination(msg, source);
-    this.transport.send(buf, dest);
-    if (key !== null) this.#stx.complete(key, buf, dest, Date.now());
+    const dest = this.transports.responseDestination(responseDestination(msg, source), source);
+    this.transports.send(buf, dest);
+    // Timer J is 0 on a reliable transport (RFC 3261 §17.2.2): nothing to absorb, nothing kept.
+    if (key !== null) {
+      if (this.transports.reliable(source)) this.#stx.abandon(key);
+      else this.#stx.complete(key, buf, dest, Date.now());
+    }
     const status = spec.status;
     if (status >= 500) this.log.warn({ status, reason: spec.reason, peer: `${source.address}:${source.port}` }, 'server error response');
     // The debug line's object is built only when debug is on: a flood of refusals costs no garbage.

@@ -44,6 +44,7 @@ export interface SubPatch {
   target?: string;
   pending?: boolean;
   polite?: boolean;
+  source?: string;
 }
 
 /**
@@ -74,7 +75,8 @@ export class Sub implements Timed {
   readonly #watcher: string;
   target: string;
   readonly routes: string[];
-  readonly source: string;
+  /** Where NOTIFYs fall back to or, for a connection, the flow they go on (destination.ts sourceText). */
+  source: string;
   /** Expiry, seconds since TIME_BASE. */
   expires: number;
   remoteCseq: number;

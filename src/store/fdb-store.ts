@@ -183,11 +183,8 @@ export class FdbStore implements Store {
     }
     for (const { key, value } of this.#presence.getRange({ start: [SUB], end: [SUB, '\uffff'] })) {
       const rec = fromLegacySubscription(value as SubscriptionRecord);
-      if (rec === null || rec.expiresAt <= now) drop.push(key);
-      else {
-        stats.subscriptions++;
-        sink.subscription(rec);
-      }
+      if (rec === null || rec.expiresAt <= now || sink.subscription(rec) === false) drop.push(key);
+      else stats.subscriptions++;
     }
     const regDrops: { key: string; live: BindingRecord[] }[] = [];
     for (const { key, value } of this.#registered.getRange({})) {

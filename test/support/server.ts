@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './fixtures.js';
 
 export interface RunningServer {
+  /** The UDP port (TCP listens on the same one unless --tcp-port says otherwise). */
   port: number;
+  /** Every listener's port, from the 'listening' line (tcp, ws, tls, wss when on). */
+  ports: Partial<Record<'udp' | 'tcp' | 'tls' | 'ws' | 'wss', number>>;
   data: string;
   proc: ChildProcess;
   logs: string[];
@@ -22,12 +25,14 @@ export interface RunningServer {
 export async function startServer(args: string[] = [], opts: { data?: string; host?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
   const data = opts.data ?? mkdtempSync(join(tmpdir(), 'comsipl-test-'));
   const host = opts.host ?? '127.0.0.1';
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/main.js'), '--host', host, '--port', '0', '--data', data, '--log-level', 'info', ...args], {
+  // Every listener on a free port: tests run side by side (the WebSocket default is fixed).
+  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/main.js'), '--host', host, '--port', '0', '--ws-port', '0', '--tls-port', '0', '--wss-port', '0', '--data', data, '--log-level', 'info', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
   let exited = false;
   const exit = new Promise<number | null>((resolve) => proc.once('exit', (code) => { exited = true; resolve(code); }));
+  let ports: RunningServer['ports'] = {};
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('\n')}`)), opts.timeoutMs ?? 15000);
     let buf = '';
@@ -39,8 +44,9 @@ export async function startServer(args: string[] = [], opts: { data?: string; ho
         buf = buf.slice(nl + 1);
         logs.push(line);
         try {
-          const j = JSON.parse(line) as { msg?: string; port?: number };
+          const j = JSON.parse(line) as { msg?: string; port?: number; ports?: RunningServer['ports'] };
           if (j.msg === 'listening' && typeof j.port === 'number') {
+            ports = j.ports ?? {};
             clearTimeout(timer);
             resolve(j.port);
           }
@@ -57,6 +63,7 @@ export async function startServer(args: string[] = [], opts: { data?: string; ho
   });
   return {
     port,
+    ports,
     data,
     proc,
     logs,
