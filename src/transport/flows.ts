@@ -44,27 +44,31 @@ export class Flow {
   }
 }
 
-/** At most `perSecond` lines; the rest are counted and reported in the next line that passes. */
+/**
+ * At most `perSecond` lines per message text; the rest are counted and reported in the next
+ * line of that text that passes (a flood of refusals costs no log volume, and one kind of
+ * event does not hide another).
+ */
 export class LogLimiter {
-  #second = 0;
-  #lines = 0;
-  #suppressed = 0;
+  readonly #by = new Map<string, { second: number; lines: number; suppressed: number }>();
   constructor(readonly log: Logger, readonly perSecond = 20) {}
 
   info(obj: Record<string, unknown>, msg: string): void {
     const s = Math.floor(Date.now() / 1000);
-    if (s !== this.#second) {
-      this.#second = s;
-      this.#lines = 0;
+    let e = this.#by.get(msg);
+    if (e === undefined) this.#by.set(msg, (e = { second: s, lines: 0, suppressed: 0 }));
+    if (s !== e.second) {
+      e.second = s;
+      e.lines = 0;
     }
-    if (this.#lines >= this.perSecond) {
-      this.#suppressed++;
+    if (e.lines >= this.perSecond) {
+      e.suppressed++;
       return;
     }
-    this.#lines++;
-    if (this.#suppressed > 0) {
-      obj.suppressed = this.#suppressed;
-      this.#suppressed = 0;
+    e.lines++;
+    if (e.suppressed > 0) {
+      obj.suppressed = e.suppressed;
+      e.suppressed = 0;
     }
     this.log.info(obj, msg);
   }

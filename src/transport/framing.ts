@@ -92,19 +92,19 @@ export class StreamFramer {
           at += 4;
           continue;
         }
-        if (n - at >= 2 && buf[at] === CR && buf[at + 1] === LF && !(n - at === 2)) {
-          // A lone CRLF followed by more: skip it (a pong, or a line end between messages).
+        if (buf[at] === CR && n - at >= 2 && buf[at + 1] === LF) {
+          // A lone CRLF (a pong, or a line end between messages) is skipped; one that may be
+          // the first half of a ping waits for the rest (held, but no slow-loris clock).
+          if (n - at >= 3 && buf[at + 2] !== CR) {
+            at += 2;
+            continue;
+          }
+          if (n - at < 4) break;
           at += 2;
           continue;
         }
-        if (buf[at] === LF) {
-          at += 1;
-          continue;
-        }
-        // "\r", "\r\n" or "\r\n\r" at the end: maybe half a ping; wait for the rest (not a
-        // partial message: no slow-loris clock).
-        if (n - at <= 3) break;
-        at += 1;
+        if (buf[at] === CR && n - at < 2) break;
+        at += 1; // a stray CR or LF
         continue;
       }
       const headEnd = buf.indexOf('\r\n\r\n', at, 'latin1');
