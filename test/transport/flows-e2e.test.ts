@@ -129,3 +129,23 @@ test('after a restart a dialog whose connection is gone has ended (the client su
     rmSync(data, { recursive: true, force: true });
   }
 });
+
+test('TCP over IPv6 (::1): REGISTER and SUBSCRIBE on one connection, the NOTIFY back on it with a bracketed Via', async () => {
+  const srv = await startServer([], { host: '::1' });
+  const ua = await StreamUA.connect('tcp', srv.ports.tcp!, '::1');
+  ua.viaHost = '[::1]';
+  try {
+    const aor = 'sip:six@[::1]';
+    const reg = await ua.request({ method: 'REGISTER', uri: 'sip:[::1]', from: `<${aor}>;tag=1`, to: `<${aor}>`, callId: rand(), cseq: 1, headers: [['Contact', ua.contact('six')]] });
+    assert.equal(reg.status, 200);
+    const callId = rand();
+    const sub = await ua.request({ method: 'SUBSCRIBE', uri: aor, from: `<sip:w@[::1]>;tag=2`, to: `<${aor}>`, callId, cseq: 1, headers: [['Event', 'presence'], ['Contact', ua.contact('w')]] });
+    assert.equal(sub.status, 200);
+    const n = await ua.waitNotify(callId, 5000, 0);
+    assert.match(hdrs(n, 'Via')[0]!, new RegExp(`^SIP/2\\.0/TCP \\[::1\\]:${srv.ports.tcp};`));
+  } finally {
+    ua.close();
+    await srv.stop();
+    srv.cleanup();
+  }
+});

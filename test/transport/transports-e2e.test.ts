@@ -5,7 +5,7 @@
 // connection ending its own dialogs without disturbing the other watchers (Kamailio #4118).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addUser } from '../../src/auth/users-file.js';
@@ -24,6 +24,8 @@ let srv: RunningServer;
 before(async () => {
   data = mkdtempSync(join(tmpdir(), 'comsipl-transports-'));
   for (const u of users) addUser(join(data, 'users.json'), { user: u, domain: DOMAIN, password: pw(u) });
+  // Watcher rules apply the same on every transport: erin may not watch alice.
+  writeFileSync(join(data, 'rules.json'), JSON.stringify({ users: { [`sip:alice@${DOMAIN}`]: { default: 'allow', block: [`sip:erin@${DOMAIN}`] } } }));
   srv = await startServer(['--auth', 'on'], { data });
   assert.ok(srv.ports.tcp && srv.ports.ws, `tcp and ws listeners: ${JSON.stringify(srv.ports)}`);
 });
@@ -157,5 +159,16 @@ test('CRLF keep-alive: a double CRLF ping is answered with one CRLF (RFC 5626 §
     } finally {
       ua.close();
     }
+  }
+});
+
+test('watcher rules over WS: a blocked watcher gets 403 once authenticated, as over UDP', async () => {
+  const erin = await StreamUA.connect('ws', srv.ports.ws!);
+  try {
+    const aor = `sip:alice@${DOMAIN}`;
+    const r = await authed((s) => erin.request(s), { method: 'SUBSCRIBE', uri: aor, from: `<sip:erin@${DOMAIN}>;tag=${rand()}`, to: `<${aor}>`, callId: rand(), cseq: 1, headers: [['Event', 'presence'], ['Contact', erin.contact('erin')]] }, 'erin');
+    assert.equal(r.status, 403);
+  } finally {
+    erin.close();
   }
 });
