@@ -5,6 +5,7 @@
 //       server memory per idle WebSocket connection
 //   node dist/bench/transports/run.js fanout [--presentities 10] [--watchers 100] [--changes 5]
 //       NOTIFY fan-out to watchers over WS, next to the same over UDP
+// Every command takes --server-args "…" (e.g. "--durability os") for the servers it starts.
 // Compare numbers only within one run on one machine (the client shares the cores).
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -25,11 +26,13 @@ function arg(argv: string[], name: string, dflt: number): number {
   return n;
 }
 
+let serverArgs: string[] = [];
+
 async function server(extra: string[] = []): Promise<{ s: StartedServer; ws: number }> {
   const ws = await freeUdpPort();
   const s = await startServer({
     entry: join(REPO, 'dist/src/main.js'), cwd: REPO, fake: false,
-    extraArgs: ['--ws-port', String(ws), '--max-connections', '30000', '--max-connections-per-ip', '30000', '--stats-interval', '0', ...extra],
+    extraArgs: ['--ws-port', String(ws), '--max-connections', '30000', '--max-connections-per-ip', '30000', '--stats-interval', '0', ...serverArgs, ...extra],
   });
   return { s, ws };
 }
@@ -162,6 +165,11 @@ async function fanout(argv: string[]): Promise<void> {
 }
 
 const [cmd, ...rest] = process.argv.slice(2);
+const sa = rest.indexOf('--server-args');
+if (sa >= 0) {
+  serverArgs = (rest[sa + 1] ?? '').split(/\s+/).filter((x) => x !== '');
+  rest.splice(sa, 2);
+}
 const commands: Record<string, (a: string[]) => Promise<void>> = { rate, idle, fanout };
 const f = commands[cmd ?? ''];
 if (f === undefined) {

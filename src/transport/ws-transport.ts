@@ -45,6 +45,8 @@ export class WsTransport implements Transport {
   readonly #servers: (http.Server | https.Server)[] = [];
   readonly #sockets = new Set<net.Socket>();
   readonly #wss: WebSocketServer;
+  /** Handshake deadlines by peer `address port` (a WSS request's socket is the TLS socket, not the raw one). */
+  readonly #handshakes = new Map<string, NodeJS.Timeout>();
   #port: number;
 
   constructor(o: WsOptions, flows: FlowTable, log: Logger, onBatch: InboundSink, local = new LocalAddresses(o.host)) {
@@ -115,14 +117,17 @@ export class WsTransport implements Transport {
     }
     this.#sockets.add(raw);
     // The handshake (TLS, then the HTTP upgrade) must end in time; cleared once upgraded.
+    const key = `${address} ${raw.remotePort}`;
     const timer = setTimeout(() => {
+      this.#handshakes.delete(key);
       this.#flows.note({ transport: this.name, peer: `${address}:${raw.remotePort}`, why: 'handshake not complete in time' }, 'connection closed');
       raw.destroy();
     }, this.#o.handshakeMs);
     timer.unref();
-    (raw as net.Socket & { sipHandshake?: NodeJS.Timeout }).sipHandshake = timer;
+    this.#handshakes.set(key, timer);
     raw.once('close', () => {
       clearTimeout(timer);
+      if (this.#handshakes.get(key) === timer) this.#handshakes.delete(key);
       this.#sockets.delete(raw);
       this.#flows.release(address);
     });
@@ -130,8 +135,9 @@ export class WsTransport implements Transport {
   }
 
   #upgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
-    const raw = req.socket as net.Socket & { sipHandshake?: NodeJS.Timeout };
+    const raw = req.socket;
     const address = plainAddress(raw.remoteAddress);
+    const key = `${address} ${raw.remotePort}`;
     if (!offersSip(req.headers['sec-websocket-protocol'])) {
       // RFC 7118 §4.1: the sub-protocol is what makes this a SIP connection.
       this.#flows.note({ transport: this.name, peer: `${address}:${raw.remotePort}`, why: 'no Sec-WebSocket-Protocol: sip' }, 'WebSocket handshake refused');
@@ -139,7 +145,8 @@ export class WsTransport implements Transport {
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      clearTimeout(raw.sipHandshake);
+      clearTimeout(this.#handshakes.get(key));
+      this.#handshakes.delete(key);
       this.#open(ws, raw, address);
     });
   }

@@ -152,15 +152,24 @@ test('a TLS client that never finishes its handshake is closed; TLS and WSS clie
   const tlsStuck = await raw(srv.ports.tls!);
   const wssStuck = await raw(srv.ports.wss!);
   tlsStuck.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xf0, 0x01])); // the start of a ClientHello, then nothing
-  for (const kind of ['tls', 'wss'] as const) {
-    const ua = await StreamUA.connect(kind, kind === 'tls' ? srv.ports.tls! : srv.ports.wss!);
+  const honest: StreamUA[] = [];
+  for (const kind of ['tls', 'wss', 'ws'] as const) {
+    const ua = await StreamUA.connect(kind, srv.ports[kind]!);
+    honest.push(ua);
     const aor = `sip:${kind}${rand()}@127.0.0.1`;
     const r = await ua.request({ method: 'REGISTER', uri: 'sip:127.0.0.1', from: `<${aor}>;tag=1`, to: `<${aor}>`, callId: rand(), cseq: 1, headers: [['Contact', ua.contact('x')]] }, 10_000);
     assert.equal(r.status, 200, kind);
-    ua.close();
   }
   assert.ok(await closedWithin(tlsStuck, 15_000), 'stuck TLS handshake closed');
   assert.ok(await closedWithin(wssStuck, 15_000), 'stuck WSS handshake closed');
   await othersStillServed();
+  // Past every handshake bound, the honest connections are still open and served.
+  await sleep(4500);
+  for (const ua of honest) {
+    assert.equal(ua.closed, false, `${ua.kind} kept`);
+    const r = await ua.request({ method: 'OPTIONS', uri: 'sip:127.0.0.1', from: '<sip:a@127.0.0.1>;tag=1', to: '<sip:127.0.0.1>', callId: rand(), cseq: 1 }, 10_000);
+    assert.equal(r.status, 200, ua.kind);
+    ua.close();
+  }
   assert.equal(srv.proc.exitCode, null, 'still running');
 });
