@@ -123,6 +123,7 @@ export class Server {
         registrations: this.sys.registrations.size,
         presentities: this.sys.presentities.size,
         subscriptions: this.sys.subscriptions,
+        connections: this.transports.flows.sockets,
       }),
     });
   }

@@ -31,6 +31,8 @@ export function offersSip(header: string | undefined): boolean {
   return header.split(',').some((p) => p.trim().toLowerCase() === 'sip');
 }
 
+/** SIP goes out in text frames (RFC 7118 §5.1 allows both; text is what browsers log readably). */
+const TEXT = { binary: false } as const;
 const isCrlf = (d: Buffer): boolean => d.length === 2 && d[0] === 13 && d[1] === 10;
 const isPing = (d: Buffer): boolean => d.length === 4 && d[0] === 13 && d[1] === 10 && d[2] === 13 && d[3] === 10;
 
@@ -156,7 +158,7 @@ export class WsTransport implements Transport {
     const port = raw.remotePort ?? 0;
     const flow = this.#flows.add(this.name, address, port, family, {
       write: (buf) => {
-        ws.send(buf, { binary: false });
+        ws.send(buf, TEXT);
         if (ws.bufferedAmount > MAX_SEND_BACKLOG) this.#flows.close(flow, 'peer not reading', { queued: ws.bufferedAmount });
       },
       close: () => ws.terminate(),
