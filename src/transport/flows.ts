@@ -165,8 +165,12 @@ export class FlowTable {
     this.#limited.info(obj, msg);
   }
 
-  /** Closes flows idle too long or stuck in the middle of a message (called about once a second). */
+  #sweptAt = 0;
+
+  /** Closes flows idle too long or stuck in the middle of a message (a pass a second at most). */
   sweep(now: number): void {
+    if (now - this.#sweptAt < 1000) return;
+    this.#sweptAt = now;
     const { idleMs, messageMs } = this.limits;
     for (const flow of this.#flows.values()) {
       if (flow.closing) continue;
