@@ -4,14 +4,17 @@
 # command line (busy, away, on-the-phone, do-not-disturb). Not part of `npm test`: it needs the
 # Debian packages linphone-cli and baresip-core, and root for a private network namespace.
 #
-#   sudo scripts/try-real-clients.sh [--auth off|on] [--keep] [--no-build]
+#   sudo scripts/try-real-clients.sh [--auth off|on] [--transport udp|tcp|both] [--keep] [--no-build]
 #
+# --transport both (the default) runs the whole check twice, the clients on UDP, then on TCP
+# (Linphone and baresip register, publish and subscribe over one TCP connection each; their
+# NOTIFYs come back on it). Dave, the scripted PUA, stays on UDP.
 # Everything runs inside `unshare -n`: only a loopback interface exists, so no packet can leave
 # the machine. The server runs on its defaults (UDP 0.0.0.0:5060 and [::]:5060) with --data in a
 # temporary directory and --log-level debug. --auth on (the default for that address) adds users
-# alice/carol/dave; --auth off (this script's default) runs without digest authentication,
-# because baresip 1.0.0 cannot answer the server's challenge (see README "Tried with real
-# clients"). Exit 0 when every expected presence change was seen by the client that should see
+# alice/carol/dave and runs with the server's default challenge (MD5 alone, which baresip 1.0.0
+# needs); --auth off (this script's default) runs without digest authentication. Exit 0 when
+# every expected presence change was seen by the client that should see
 # it, 1 otherwise, 2 on a setup problem. The whole run is capped at 240 s; every wait has its
 # own timeout; only processes started here are stopped. The work directory (client logs, server
 # log, a pcap when tcpdump is installed) is kept on failure or with --keep.
@@ -20,18 +23,21 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HELPER="$ROOT/scripts/real-clients-helper.mjs"
 AUTH=off
+TRANSPORT=both
 KEEP=0
 BUILD=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --auth) AUTH=${2:-}; shift 2 ;;
+    --transport) TRANSPORT=${2:-}; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --no-build) BUILD=0; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [[ "$AUTH" == on || "$AUTH" == off ]] || { echo "--auth takes on or off" >&2; exit 2; }
+[[ "$TRANSPORT" == udp || "$TRANSPORT" == tcp || "$TRANSPORT" == both ]] || { echo "--transport takes udp, tcp or both" >&2; exit 2; }
 
 # ---------------------------------------------------------------- re-exec in a network namespace
 if [[ "${COMSIPL_TRY_NETNS:-}" != 1 ]]; then
@@ -40,7 +46,17 @@ if [[ "${COMSIPL_TRY_NETNS:-}" != 1 ]]; then
     command -v "$tool" >/dev/null || { echo "missing: $tool (apt-get install linphone-cli baresip-core iproute2)" >&2; exit 2; }
   done
   args=(--auth "$AUTH"); [[ $KEEP -eq 1 ]] && args+=(--keep); [[ $BUILD -eq 0 ]] && args+=(--no-build)
-  exec timeout -k 5 240 unshare -n env COMSIPL_TRY_NETNS=1 bash "$0" "${args[@]}"
+  if [[ $TRANSPORT != both ]]; then
+    exec timeout -k 5 240 unshare -n env COMSIPL_TRY_NETNS=1 bash "$0" "${args[@]}" --transport "$TRANSPORT"
+  fi
+  # Both: UDP first, then TCP (built once), each in its own namespace and time cap.
+  timeout -k 5 240 unshare -n env COMSIPL_TRY_NETNS=1 bash "$0" "${args[@]}" --transport udp; rc_udp=$?
+  args+=(--no-build)
+  timeout -k 5 240 unshare -n env COMSIPL_TRY_NETNS=1 bash "$0" "${args[@]}" --transport tcp; rc_tcp=$?
+  echo "UDP run: exit $rc_udp; TCP run: exit $rc_tcp"
+  [[ $rc_udp -eq 0 && $rc_tcp -eq 0 ]] && exit 0
+  [[ $rc_udp -eq 2 || $rc_tcp -eq 2 ]] && exit 2
+  exit 1
 fi
 
 # ---------------------------------------------------------------- inside the namespace
@@ -168,14 +184,16 @@ if [[ $AUTH == on ]]; then
   DAVE_AUTH="dave pw-dave"
 fi
 
+# Over TCP, linphonec listens on TCP only and reaches the server over its one connection.
+if [[ $TRANSPORT == tcp ]]; then ALICE_UDP=0; ALICE_TCP=$ALICE_PORT; else ALICE_UDP=$ALICE_PORT; ALICE_TCP=0; fi
 cat > "$W/alice.rc" <<EOF
 [sip]
-sip_port=$ALICE_PORT
+sip_port=$ALICE_UDP
 bind_address=127.0.0.1
-sip_tcp_port=0
+sip_tcp_port=$ALICE_TCP
 sip_tls_port=0
 [proxy_0]
-reg_proxy=<sip:127.0.0.1:$SERVER_PORT;transport=udp>
+reg_proxy=<sip:127.0.0.1:$SERVER_PORT;transport=$TRANSPORT>
 reg_identity="Alice" <sip:alice@127.0.0.1>
 reg_expires=600
 reg_sendregister=1
@@ -186,7 +204,7 @@ EOF
 
 cat > "$W/carol/config" <<EOF
 sip_listen		127.0.0.1:$CAROL_PORT
-sip_transports		udp
+sip_transports		$TRANSPORT
 module_path		/usr/lib/baresip/modules
 module			cons.so
 module_app		account.so
@@ -197,13 +215,13 @@ cons_listen		127.0.0.1:$CONS_PORT
 audio_player		nil
 audio_source		nil
 EOF
-printf '"Carol" <sip:carol@127.0.0.1>;auth_pass=%s;outbound="sip:127.0.0.1:%s;transport=udp";regint=600;pubint=600\n' \
-  "$CAROL_AUTH" "$SERVER_PORT" > "$W/carol/accounts"
+printf '"Carol" <sip:carol@127.0.0.1>;auth_pass=%s;outbound="sip:127.0.0.1:%s;transport=%s";regint=600;pubint=600\n' \
+  "$CAROL_AUTH" "$SERVER_PORT" "$TRANSPORT" > "$W/carol/accounts"
 printf '"Alice" <sip:alice@127.0.0.1>;presence=p2p\n"Dave" <sip:dave@127.0.0.1>;presence=p2p\n' > "$W/carol/contacts"
 
 # ---------------------------------------------------------------- start everything
 if command -v tcpdump > /dev/null; then
-  tcpdump -i lo -n -s 0 -U -w "$W/sip.pcap" udp port "$SERVER_PORT" > /dev/null 2>&1 &
+  tcpdump -i lo -n -s 0 -U -w "$W/sip.pcap" port "$SERVER_PORT" > /dev/null 2>&1 &
   TD_PID=$!
 fi
 
@@ -216,7 +234,7 @@ for attempt in 1 2 3; do
   DATA="$W/data.$attempt"; mkdir -p "$DATA"; add_users "$DATA"
   "${COMSIPL[@]}" --data "$DATA" --log-level debug $([[ $AUTH == off ]] && echo --auth off) > "$W/server.log" 2>&1 &
   SRV_PID=$!
-  if wait_until 15 grep -q '"msg":"listening"' "$W/server.log"; then say "server listening (auth $AUTH, attempt $attempt)"
+  if wait_until 15 grep -q '"msg":"listening"' "$W/server.log"; then say "server listening (auth $AUTH, clients over $TRANSPORT, attempt $attempt)"
   else echo "server did not start, see $W/server.log" >&2; cat "$W/server.log" >&2; exit 2; fi
   SETUP_OK=1
 
@@ -226,7 +244,7 @@ for attempt in 1 2 3; do
     CAROL_OK=0
     bad "Carol (baresip) registered: $(grep -a -m1 -iE 'register|failed' "$W/carol.log" | sed 's/\x1b\[[0-9;]*m//g')"
     if grep -q 'Function not implemented' "$W/carol.log"; then
-      say "      baresip 1.0.0 (libre) gives up (ENOSYS) when the first WWW-Authenticate is not MD5; the server lists SHA-256 first"
+      say "      baresip 1.0.0 (libre) gives up (ENOSYS) unless MD5 alone is offered (--auth-algorithms)"
     fi
     break
   fi

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
+import { TRANSPORTS, type TransportName } from './transport/destination.js';
 
 export type NotifyTimeoutPolicy = 'end' | 'keep';
 /** 'auto' is only a default: loadConfig resolves it to 'on' or 'off' from the listen address. */
@@ -57,6 +58,25 @@ export interface Config {
   logFormat: 'json' | 'pretty';
   /** SIP timer T1 in ms for our NOTIFY client transactions. Hidden: COMSIPL_TEST_T1_MS only, for tests. */
   timerT1: number;
+  /** Listeners turned on; TLS and WSS need --tls-cert and --tls-key. */
+  transports: TransportName[];
+  /** TCP port; -1 = the UDP port (RFC 3261 §18.2.1: TCP wherever UDP is served). */
+  tcpPort: number;
+  tlsPort: number;
+  wsPort: number;
+  wssPort: number;
+  /** PEM certificate chain and private key for TLS and WSS. */
+  tlsCert: string;
+  tlsKey: string;
+  /** Connections (TCP, TLS, WS, WSS together, handshakes included) and per source address. */
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  /** Seconds without a byte from a connection before it is closed. */
+  idleTimeout: number;
+  /** Seconds a message may take from its first byte to its last, and a WebSocket handshake to finish. */
+  messageTimeout: number;
+  /** Seconds a TLS handshake may take. */
+  tlsHandshakeTimeout: number;
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -78,8 +98,9 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   realm: '',
   durability: 'fsync',
   statsInterval: 60,
-  // baresip 1.0 gives up at the first challenge it cannot compute: such sites put MD5 first.
-  authAlgorithms: ['SHA-256', 'MD5'] as Config['authAlgorithms'],
+  // MD5 alone: SIP.js and JsSIP compute MD5 only, SIPp fails on more than one challenge and
+  // baresip 1.0 on any but MD5 alone (README "Authentication"); a site can require SHA-256.
+  authAlgorithms: ['MD5'] as Config['authAlgorithms'],
   users: '',
   rules: '',
   rateLimit: 0,
@@ -90,6 +111,20 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   http: '',
   logFormat: 'json',
   timerT1: 500,
+  transports: ['udp', 'tcp', 'tls', 'ws', 'wss'] as TransportName[],
+  tcpPort: -1,
+  tlsPort: 5061,
+  // FreeSWITCH's WebSocket ports (Kamailio's examples use them too); 8080/8443 collide with web servers.
+  wsPort: 5066,
+  wssPort: 7443,
+  tlsCert: '',
+  tlsKey: '',
+  maxConnections: 10000,
+  maxConnectionsPerIp: 1000,
+  // Longer than the longest refresh interval (--max-expires 3600): a quiet registered client keeps its connection.
+  idleTimeout: 3900,
+  messageTimeout: 10,
+  tlsHandshakeTimeout: 10,
 });
 
 export class ConfigError extends Error {}
@@ -128,6 +163,18 @@ const OPTIONS: OptionSpec[] = [
   { key: 'notifyMinInterval', flag: '--notify-min-interval', env: 'COMSIPL_NOTIFY_MIN_INTERVAL', kind: 'int', min: 0, help: 'min seconds between state NOTIFYs per dialog' },
   { key: 'http', flag: '--http', env: 'COMSIPL_HTTP', kind: 'text', help: `admin listener host:port or off (empty: 127.0.0.1:${ADMIN_PORT}, port 0 with --port 0)` },
   { key: 'logFormat', flag: '--log-format', env: 'COMSIPL_LOG_FORMAT', kind: 'text', help: 'json|pretty (pretty: for a terminal)' },
+  { key: 'transports', flag: '--transports', env: 'COMSIPL_TRANSPORTS', kind: 'list', help: 'listeners on: udp,tcp,tls,ws,wss (tls/wss need --tls-cert/--tls-key)' },
+  { key: 'tcpPort', flag: '--tcp-port', env: 'COMSIPL_TCP_PORT', kind: 'port', help: 'TCP port (default: the UDP port)' },
+  { key: 'tlsPort', flag: '--tls-port', env: 'COMSIPL_TLS_PORT', kind: 'port', help: 'TLS port' },
+  { key: 'wsPort', flag: '--ws-port', env: 'COMSIPL_WS_PORT', kind: 'port', help: 'WebSocket port (RFC 7118)' },
+  { key: 'wssPort', flag: '--wss-port', env: 'COMSIPL_WSS_PORT', kind: 'port', help: 'secure WebSocket port' },
+  { key: 'tlsCert', flag: '--tls-cert', env: 'COMSIPL_TLS_CERT', kind: 'text', help: 'PEM certificate (chain) for TLS and WSS' },
+  { key: 'tlsKey', flag: '--tls-key', env: 'COMSIPL_TLS_KEY', kind: 'text', help: 'PEM private key for TLS and WSS' },
+  { key: 'maxConnections', flag: '--max-connections', env: 'COMSIPL_MAX_CONNECTIONS', kind: 'int', min: 1, help: 'open TCP/TLS/WS/WSS connections in total' },
+  { key: 'maxConnectionsPerIp', flag: '--max-connections-per-ip', env: 'COMSIPL_MAX_CONNECTIONS_PER_IP', kind: 'int', min: 1, help: 'open connections per source address' },
+  { key: 'idleTimeout', flag: '--idle-timeout', env: 'COMSIPL_IDLE_TIMEOUT', kind: 'int', min: 1, help: 'seconds without a byte before a connection is closed' },
+  { key: 'messageTimeout', flag: '--message-timeout', env: 'COMSIPL_MESSAGE_TIMEOUT', kind: 'int', min: 1, help: 'seconds a message or WebSocket handshake may take to arrive' },
+  { key: 'tlsHandshakeTimeout', flag: '--tls-handshake-timeout', env: 'COMSIPL_TLS_HANDSHAKE_TIMEOUT', kind: 'int', min: 1, help: 'seconds a TLS handshake may take' },
 ];
 
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
@@ -204,14 +251,17 @@ export function usage(): string {
     '       comsipl status | presence <aor> | watchers <aor> | registrations | kick …   (a running server, over its admin API)',
     '       comsipl user …  |  comsipl rules …  |  comsipl load …        (each takes --help)',
     '', 'options (also COMSIPL_<NAME> environment variables):'];
-  for (const o of OPTIONS) lines.push(`  ${(o.flag + ' <v>').padEnd(24)} ${o.help} (default ${JSON.stringify(DEFAULTS[o.key])}; ${o.env})`);
+  for (const o of OPTIONS) {
+    const d = o.key === 'tcpPort' ? 'the UDP port' : JSON.stringify(DEFAULTS[o.key]);
+    lines.push(`  ${(o.flag + ' <v>').padEnd(24)} ${o.help} (default ${d}; ${o.env})`);
+  }
   lines.push(`  ${'--config <file>'.padEnd(24)} JSON file with the same keys (camelCase)`, `  ${'--help'.padEnd(24)} this text`);
   return lines.join('\n');
 }
 
 /** Builds the config; throws ConfigError with one line naming the bad value. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  const out: Record<string, unknown> = { ...DEFAULTS, domain: [...DEFAULTS.domain], authAlgorithms: [...DEFAULTS.authAlgorithms] };
+  const out: Record<string, unknown> = { ...DEFAULTS, domain: [...DEFAULTS.domain], authAlgorithms: [...DEFAULTS.authAlgorithms], transports: [...DEFAULTS.transports] };
   const flags = new Map<string, string>();
   let configFile = env.COMSIPL_CONFIG;
   for (let i = 0; i < argv.length; i++) {
@@ -264,6 +314,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (cfg.authAlgorithms.length === 0 || cfg.authAlgorithms.some((a) => a !== 'SHA-256' && a !== 'MD5')) {
     throw new ConfigError(`--auth-algorithms: '${cfg.authAlgorithms.join(',')}' must list SHA-256 and/or MD5`);
   }
+  checkTransports(cfg);
   if (cfg.users === '') cfg.users = join(cfg.data, 'users.json');
   if (cfg.rules === '') cfg.rules = join(cfg.data, 'rules.json');
   if (cfg.logFormat !== 'json' && cfg.logFormat !== 'pretty') throw new ConfigError(`--log-format: '${String(cfg.logFormat)}' is not json|pretty`);
@@ -275,5 +326,23 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (!/^\d+$/.test(t1) || Number(t1) < 1 || Number(t1) > 10_000) throw new ConfigError(`COMSIPL_TEST_T1_MS: '${t1}' is not 1..10000`);
     cfg.timerT1 = Number(t1);
   }
-  return Object.freeze({ ...cfg, domain: Object.freeze([...cfg.domain]) as string[] });
+  return Object.freeze({ ...cfg, domain: Object.freeze([...cfg.domain]) as string[], transports: Object.freeze([...cfg.transports]) as TransportName[] });
+}
+
+/**
+ * Listeners: only known names; TLS and WSS need a certificate and key. Asked for by name (a list
+ * other than the default) without them is an error; by default they simply stay off.
+ */
+function checkTransports(cfg: Config): void {
+  const list = cfg.transports.map((t) => t.toLowerCase());
+  const bad = list.find((t) => !(TRANSPORTS as readonly string[]).includes(t));
+  if (bad !== undefined) throw new ConfigError(`--transports: '${bad}' is not one of ${TRANSPORTS.join(',')}`);
+  if (list.length === 0) throw new ConfigError('--transports: at least one transport');
+  if ((cfg.tlsCert === '') !== (cfg.tlsKey === '')) throw new ConfigError('--tls-cert and --tls-key go together');
+  const byDefault = list.join(',') === DEFAULTS.transports.join(',');
+  if (cfg.tlsCert === '') {
+    const secure = list.filter((t) => t === 'tls' || t === 'wss');
+    if (secure.length > 0 && !byDefault) throw new ConfigError(`--transports ${secure.join(',')} needs --tls-cert and --tls-key`);
+  }
+  cfg.transports = [...new Set(list)] as TransportName[];
 }

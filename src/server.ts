@@ -1,4 +1,5 @@
-// Composition of the running server: UDP transport → parse (inline or worker pool) → server
+// Composition of the running server: transports (src/transport/transports.ts: UDP, TCP, TLS,
+// WS, WSS) → parse (inline or worker pool) → server
 // transactions → admission → authentication and method handlers (src/core/dispatch.ts) →
 // actors (src/actors/) → the store, one commit per turn; NOTIFYs back out through the notifier
 // and client transactions. Also owns the timers, the restore at start and the reload of users
@@ -11,8 +12,10 @@ import { ActorSystem } from './actors/system.js';
 import { Notifier } from './actors/notifier.js';
 import { FdbStore } from './store/fdb-store.js';
 import type { Store } from './store/store.js';
-import { UdpTransport, type Datagram } from './transport/udp-transport.js';
+import { Transports } from './transport/transports.js';
+import type { Inbound } from './transport/transport.js';
 import type { Destination } from './transport/destination.js';
+import { FlowSubscriptions } from './actors/flow-subscriptions.js';
 import { ServerTransactionTable, COMPLETED } from './transaction/server-transactions.js';
 import { ClientTransactions } from './transaction/client-transactions.js';
 import { createRunner, type TaskRunner } from './workers/pool.js';
@@ -46,6 +49,13 @@ export interface ServerStats {
   overloaded: number;
 }
 
+/** The Destination a message came from: transport and flow kept for connections. */
+function sourceOf(m: Inbound): Destination {
+  return m.transport === undefined
+    ? { address: m.address, port: m.port, family: m.family }
+    : { address: m.address, port: m.port, family: m.family, transport: m.transport, flow: m.flow ?? 0 };
+}
+
 /** One request being processed: its answer channel (first reply wins). */
 class PendingRequest implements Request {
   identity: string | null = null;
@@ -73,12 +83,14 @@ export class Server {
   readonly stats: ServerStats = { received: 0, bad: 0, retransmissions: 0, overloaded: 0 };
   readonly store: Store;
   readonly sys: ActorSystem;
-  readonly transport: UdpTransport;
+  readonly transports: Transports;
+  readonly flowSubs: FlowSubscriptions;
   readonly notifier: Notifier;
   readonly auth: Authenticator | null;
   readonly policy: WatcherPolicy;
   readonly admission: Admission;
   readonly #stx = new ServerTransactionTable();
+  readonly #stxReliable = new ServerTransactionTable({ timerJ: 0 });
   readonly #readOpts: { maxSize: number; supported: readonly string[] };
   readonly #ctx: ClientTransactions;
   readonly #runner: TaskRunner;
@@ -103,11 +115,14 @@ export class Server {
       store = fdb;
     }
     this.store = store;
-    this.transport = new UdpTransport(cfg.host, cfg.port, log, (batch) => this.#onBatch(batch));
-    this.#ctx = new ClientTransactions((buf, dest) => this.transport.send(buf, dest), now, cfg.timerT1);
+    this.transports = new Transports(cfg, log, (batch) => this.#onBatch(batch));
+    this.#ctx = new ClientTransactions((buf, dest) => this.transports.send(buf, dest), now, cfg.timerT1);
     this.#runner = createRunner(cfg.workers, Math.max(64, cfg.workers * cfg.workers * 16), this.#readOpts);
-    this.notifier = new Notifier(this.#ctx, this.transport, cfg, log.child({ c: 'notifier' }), PRODUCT);
+    this.notifier = new Notifier(this.#ctx, this.transports, cfg, log.child({ c: 'notifier' }), PRODUCT);
     this.sys = new ActorSystem(this.store, log, cfg, this.notifier, sameUri, now);
+    // A closed connection ends the dialogs whose NOTIFYs went on it (actors/flow-subscriptions.ts).
+    this.flowSubs = new FlowSubscriptions(this.sys);
+    this.transports.onFlowClosed = (flow) => this.flowSubs.closed(flow.id);
     // Both files are read now: a broken users or rules file stops the start with its name.
     this.auth = cfg.auth === 'on' ? new Authenticator({ realm: cfg.realm, usersPath: cfg.users, algorithms: cfg.authAlgorithms }) : null;
     this.policy = new WatcherPolicy(cfg.rules, this.sys, log.child({ c: 'policy' }));
@@ -117,6 +132,7 @@ export class Server {
       sys: this.sys, cfg, auth: this.auth, log,
       contactFor: (r) => this.contactFor(r.source),
       authorize: (p, w) => this.authorize(p, w),
+      bindFlow: (source, tag) => this.flowSubs.bind(source, tag),
     };
     this.#stats = new StatsReporter(log, {
       counters: () => ({
@@ -127,6 +143,7 @@ export class Server {
         registrations: this.sys.registrations.size,
         presentities: this.sys.presentities.size,
         subscriptions: this.sys.subscriptions,
+        connections: this.transports.flows.sockets,
       }),
     });
   }
@@ -140,6 +157,7 @@ export class Server {
   reload(why: string): void {
     this.#reloadUsers(why);
     this.policy.reload(why);
+    this.transports.reloadCertificate();
   }
 
   #reloadUsers(why: string): void {
@@ -154,7 +172,7 @@ export class Server {
 
   async start(): Promise<void> {
     const restored = await this.store.restore(Date.now(), this.sys.restoreSink());
-    await this.transport.start();
+    await this.transports.start();
     // The rules may have changed while we were down: pending watchers approved meanwhile go active.
     this.policy.reapply();
     this.policy.watch();
@@ -163,9 +181,9 @@ export class Server {
     this.#stats.start(this.cfg.statsInterval * 1000);
     this.log.info(
       {
-        host: this.cfg.host, port: this.transport.port, workers: this.cfg.workers, data: this.cfg.data,
+        host: this.cfg.host, port: this.transports.port('udp'), ports: this.transports.ports, workers: this.cfg.workers, data: this.cfg.data,
         auth: this.cfg.auth, realm: this.auth === null ? undefined : this.cfg.realm || '(the AoR domain)', users: this.auth?.userCount,
-        restored,
+        restored, ...(this.sys.droppedFlowless > 0 ? { droppedConnectionSubscriptions: this.sys.droppedFlowless } : {}),
       },
       'listening',
     );
@@ -177,7 +195,7 @@ export class Server {
     this.#stats.stop();
     this.policy.close();
     this.#usersWatch?.close();
-    await this.transport.close();
+    await this.transports.close();
     this.#ctx.clear();
     await this.#runner.close();
     await this.store.close();
@@ -199,18 +217,20 @@ export class Server {
   readonly #steps: ((now: number) => void)[] = [
     (now) => this.#ctx.tick(now),
     (now) => this.#stx.sweep(now),
+    (now) => this.#stxReliable.sweep(now),
     (now) => this.sys.tick(now),
     (now) => this.notifier.tick(now),
+    (now) => this.transports.sweep(now),
   ];
 
-  #onBatch(all: Datagram[]): void {
+  #onBatch(all: Inbound[]): void {
     this.stats.received += all.length;
     if (this.#runner.threads === 0) {
       // Inline (the measured default on small machines): the reader straight on each datagram.
       for (const dg of all) {
         try {
           const r = readDatagram(dg.data, this.#readOpts);
-          this.#dispatch(r.read, r.pidf, { address: dg.address, port: dg.port, family: dg.family });
+          this.#dispatch(r.read, r.pidf, sourceOf(dg));
         } catch (err) {
           // Never crash on input: log it with what identifies the message.
           this.log.error({ err: (err as Error).stack, peer: `${dg.address}:${dg.port}` }, 'request handler failed');
@@ -221,13 +241,13 @@ export class Server {
     for (let i = 0; i < all.length; i += MAX_BATCH) this.#readInPool(all.length <= MAX_BATCH ? all : all.slice(i, i + MAX_BATCH));
   }
 
-  #readInPool(batch: Datagram[]): void {
+  #readInPool(batch: Inbound[]): void {
     this.#runner.read(batch).then(
       (results) => {
         for (let i = 0; i < results.length; i++) {
           const dg = batch[i]!;
           try {
-            this.#dispatch(results[i]!.read, results[i]!.pidf, { address: dg.address, port: dg.port, family: dg.family });
+            this.#dispatch(results[i]!.read, results[i]!.pidf, sourceOf(dg));
           } catch (err) {
             this.log.error({ err: (err as Error).stack, peer: `${dg.address}:${dg.port}` }, 'request handler failed');
           }
@@ -251,7 +271,7 @@ export class Server {
         // Garbage counts against the sender's rate too; over it, it is not even answered.
         if (this.admission.admit(source.address, 0, 0, Date.now()).t !== 'ok') return;
         if (this.#debug) this.log.debug({ peer: `${source.address}:${source.port}`, status: r.status, why: r.reason }, 'malformed message');
-        if (!r.drop && r.partial !== null) this.transport.send(writeResponse(r.partial, source, { status: r.status, reason: r.reason }), responseDestination(r.partial, source));
+        if (!r.drop && r.partial !== null) this.transports.send(writeResponse(r.partial, source, { status: r.status, reason: r.reason }), this.#responseTo(r.partial, source));
         return;
       case 'res':
         this.#onResponse(r.msg);
@@ -274,28 +294,29 @@ export class Server {
     const msg = r.msg;
     if (msg.method === 'ACK') return; // never answered (RFC 3261 §17.2.1)
     const now = Date.now();
-    const tx = this.#stx.begin(msg, now);
+    const table = this.#table(source);
+    const tx = table.begin(msg, now);
     if (tx < 0) {
       // A retransmission (RFC 3261 §17.2.2): absorbed while Trying, answered again once
       // Completed (a bounded number of times).
       this.stats.retransmissions++;
       if (tx === COMPLETED) {
-        const again = this.#stx.replay(msg, source);
-        if (again !== null) this.transport.send(again, responseDestination(msg, source));
+        const again = this.#table(source).replay(msg, source);
+        if (again !== null) this.transports.send(again, this.#responseTo(msg, source));
       }
       return;
     }
     const verdict = this.admission.admit(source.address, this.#inflight + 1, this.store.pending, now);
     if (verdict.t === 'drop') {
       this.stats.overloaded++;
-      this.#stx.abandon(tx);
+      table.abandon(tx);
       return;
     }
     this.#inflight++;
     const req = new PendingRequest(this, msg, source, now, pidf, tx);
     if (r.gate !== null) {
       if (r.gate.status === 0) {
-        this.#stx.abandon(tx);
+        table.abandon(tx);
         this.#inflight--;
         return;
       }
@@ -313,8 +334,8 @@ export class Server {
   /** @internal PendingRequest.reply: the one way a request is answered. */
   answer(req: PendingRequest, spec: ResponseSpec): void {
     this.#inflight--;
-    const buf = this.#stx.complete(req.tx, req.msg, req.source, spec, Date.now());
-    this.transport.send(buf, responseDestination(req.msg, req.source));
+    const buf = this.#table(req.source).complete(req.tx, req.msg, req.source, spec, Date.now());
+    this.transports.send(buf, this.#responseTo(req.msg, req.source));
     this.#logAnswer(req.source, spec);
     const ms = metrics.now() - req.t0;
     metrics.request(req.msg.method, spec.status, ms);
@@ -328,8 +349,17 @@ export class Server {
   }
 
   contactFor(source: Destination): string {
-    const host = this.transport.localAddress(source.family, source.address);
-    return `<sip:${source.family === 6 ? `[${host}]` : host}:${this.transport.port}>`;
+    return this.transports.contactFor(source);
+  }
+
+  /** Where a response to `msg` goes (RFC 3581 §4 over UDP; the same connection on a stream, §18.2.2). */
+  #responseTo(msg: SipMsg, source: Destination): Destination {
+    return this.transports.responseDestination(responseDestination(msg, source), source);
+  }
+
+  /** Completed transactions are kept for Timer J on UDP, not at all on reliable transports (RFC 3261 §17.2.2). */
+  #table(source: Destination): ServerTransactionTable {
+    return this.transports.reliable(source) ? this.#stxReliable : this.#stx;
   }
 
   #logAnswer(source: Destination, spec: ResponseSpec): void {

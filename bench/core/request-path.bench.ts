@@ -41,7 +41,7 @@ async function measure(server: Server, kind: string, n: number, offset: number):
   let answered = 0;
   let done: () => void = () => undefined;
   const all = new Promise<void>((r) => (done = r));
-  const transport = server.transport as unknown as { send: (b: Buffer) => void };
+  const transport = server.transports.udp as unknown as { send: (b: Buffer) => void };
   transport.send = (b: Buffer) => {
     // Count final responses to our requests; NOTIFYs (SUBSCRIBE) are requests, not answers.
     if (b[0] === 0x53 && b[1] === 0x49 && ++answered === n) done();
@@ -51,7 +51,7 @@ async function measure(server: Server, kind: string, n: number, offset: number):
   const t0 = performance.now();
   // 64 datagrams per event-loop turn, as a busy socket delivers them.
   for (let i = 0; i < n; i += 64) {
-    for (let j = i; j < Math.min(n, i + 64); j++) server.transport.inject(msgs[j]!, '127.0.0.1', 5999);
+    for (let j = i; j < Math.min(n, i + 64); j++) server.transports.udp!.inject(msgs[j]!, '127.0.0.1', 5999);
     await new Promise((r) => setImmediate(r));
   }
   await all;

@@ -55,7 +55,7 @@ export class ServerUnderTest {
     if (name === 'comsipl') {
       argv = [
         process.execPath, join(o.repo, 'dist/src/main.js'), '--host', '127.0.0.1', '--port', String(port), '--data', join(dir, 'data'),
-        '--log-level', o.logLevel, '--stats-interval', '0', ...o.comsiplArgs,
+        '--log-level', o.logLevel, '--stats-interval', '0', '--ws-port', '0', ...o.comsiplArgs,
       ];
     } else {
       if (o.kamVariant === 'ws') wsPort = await freeUdpPort();

@@ -1,5 +1,7 @@
 // SIPp runner: npm run load:sipp -- <scenario> --rate R --calls N [--ramp] [--server-args "..."]
-//   [--target host:port] [--watchers K] [--json] [--fake]
+//   [--target host:port] [--watchers K] [--json] [--fake] [--transport udp|tcp]
+// --transport tcp runs SIPp with `-t tn` (one TCP connection per call; the server's TCP listener
+// shares the UDP port).
 // Starts a fresh server (unless --target), runs SIPp bounded, prints ONE result line.
 // --ramp raises the rate step by step (bounded steps and time) and reports the highest rate
 // with < 0.1 % failed calls and < 0.1 % retransmissions. fanout runs watcher and publisher
@@ -30,6 +32,7 @@ export interface RunnerOptions {
   json: boolean;
   fake: boolean;
   label: string;
+  transport: 'udp' | 'tcp';
 }
 
 export interface RunLine {
@@ -55,7 +58,7 @@ export interface RunLine {
 function parse(argv: string[]): RunnerOptions {
   const o: RunnerOptions = {
     scenario: 'register', rate: 100, calls: 1000, ramp: false, rampSteps: 8, rampFactor: 1.5, stepSeconds: 5,
-    serverArgs: [], target: null, watchers: 10, json: false, fake: false, label: 'comsipl',
+    serverArgs: [], target: null, watchers: 10, json: false, fake: false, label: 'comsipl', transport: 'udp',
   };
   const rest = [...argv];
   const first = rest[0];
@@ -84,6 +87,12 @@ function parse(argv: string[]): RunnerOptions {
       case '--label': o.label = rest[++i] ?? o.label; break;
       case '--json': o.json = true; break;
       case '--fake': o.fake = true; break;
+      case '--transport': {
+        const t = rest[++i];
+        if (t !== 'udp' && t !== 'tcp') throw new Error('--transport must be udp or tcp');
+        o.transport = t;
+        break;
+      }
       default: throw new Error(`unknown option ${a}`);
     }
   }
@@ -97,6 +106,8 @@ async function sippPorts(): Promise<[number, number, number]> {
 
 async function once(o: RunnerOptions, target: string, rate: number, calls: number): Promise<RunLine> {
   const dir = mkdtempSync(join(tmpdir(), 'comsipl-sipp-'));
+  // -max_socket: SIPp refuses to start when its default (50000) is above the open-files limit.
+  const extra = o.transport === 'tcp' ? ['-t', 'tn', '-max_socket', '4096'] : [];
   try {
     let r: SippResult;
     let expected = calls;
@@ -116,13 +127,13 @@ async function once(o: RunnerOptions, target: string, rate: number, calls: numbe
       const [pp, pm, pc] = await sippPorts();
       const watchers = runSipp({
         scenarioFile: join(SCENARIO_DIR, 'fanout-watcher.xml'), target, rate, calls: nWatchers, dir: wDir,
-        port: wp, mediaPort: wm, controlPort: wc, timeoutS: Math.ceil(subscribeSeconds + 90), inf: join(dir, 'watchers.csv'),
+        port: wp, mediaPort: wm, controlPort: wc, timeoutS: Math.ceil(subscribeSeconds + 90), inf: join(dir, 'watchers.csv'), extra,
       });
       // Publishers start once the watchers are (nearly) all subscribed.
       await new Promise((res) => setTimeout(res, Math.min(60_000, subscribeSeconds * 1000 + 1000)));
       const publishers = runSipp({
         scenarioFile: join(SCENARIO_DIR, 'fanout-publisher.xml'), target, rate: Math.max(1, rate / o.watchers), calls, dir: pDir,
-        port: pp, mediaPort: pm, controlPort: pc, timeoutS: Math.ceil(calls / Math.max(1, rate / o.watchers) + 60), inf: join(dir, 'presentities.csv'),
+        port: pp, mediaPort: pm, controlPort: pc, timeoutS: Math.ceil(calls / Math.max(1, rate / o.watchers) + 60), inf: join(dir, 'presentities.csv'), extra,
       });
       const [w, p] = await Promise.all([watchers, publishers]);
       r = {
@@ -138,12 +149,12 @@ async function once(o: RunnerOptions, target: string, rate: number, calls: numbe
       const [port, mediaPort, controlPort] = await sippPorts();
       r = await runSipp({
         scenarioFile: join(SCENARIO_DIR, `${o.scenario}.xml`), target, rate, calls, dir, port, mediaPort, controlPort,
-        timeoutS: Math.ceil(calls / rate + 60),
+        timeoutS: Math.ceil(calls / rate + 60), extra,
       });
     }
     const failed = Math.max(r.failed, expected - r.ok);
     const line: RunLine = {
-      label: o.label, scenario: o.scenario, offeredRate: rate, calls: expected, ok: r.ok, failed,
+      label: o.label, scenario: o.transport === 'udp' ? o.scenario : `${o.scenario}/${o.transport}`, offeredRate: rate, calls: expected, ok: r.ok, failed,
       okPerSecond: Math.round((r.ok / r.wallSeconds) * 10) / 10, retransmissions: r.retransmissions,
       notifies: r.notifies, ...(notifyPerSecond === undefined ? {} : { notifyPerSecond }),
       p50: percentile(r.rtts, 50), p90: percentile(r.rtts, 90), p99: percentile(r.rtts, 99),
@@ -177,8 +188,10 @@ export async function runSippCli(argv: string[]): Promise<number> {
   try {
     let target = o.target;
     if (target === null) {
+      // SIPp -t tn opens one connection per call from one address: lift the per-address bound.
+      const connArgs = o.transport === 'tcp' && !o.fake ? ['--max-connections', '200000', '--max-connections-per-ip', '200000'] : [];
       server = await startServer({
-        entry: join(REPO, 'dist', o.fake ? 'bench/load/fake-server.js' : 'src/main.js'), extraArgs: o.serverArgs, fake: o.fake, cwd: REPO,
+        entry: join(REPO, 'dist', o.fake ? 'bench/load/fake-server.js' : 'src/main.js'), extraArgs: [...connArgs, ...o.serverArgs], fake: o.fake, cwd: REPO,
       });
       target = `127.0.0.1:${server.port}`;
     }

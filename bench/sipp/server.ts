@@ -101,7 +101,7 @@ export async function startServer(spec: ServerSpec): Promise<StartedServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'comsipl-load-'));
   const args = spec.fake
     ? [spec.entry, String(port)]
-    : [spec.entry, '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--log-level', 'warn', ...spec.extraArgs];
+    : [spec.entry, '--host', '127.0.0.1', '--port', String(port), '--ws-port', '0', '--data', dataDir, '--log-level', 'warn', ...spec.extraArgs];
   const child = spawn(process.execPath, args, { cwd: spec.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const cleanup = (): void => rmSync(dataDir, { recursive: true, force: true });
   try {

@@ -13,7 +13,7 @@ import { WATCHERINFO_CONTENT_TYPE } from '../codec/winfo/render.js';
 import { watcherInfoBody } from '../core/winfo-body.js';
 import { randomToken } from '../core/random.js';
 import type { ClientTransactions } from '../transaction/client-transactions.js';
-import type { Destination } from '../transport/destination.js';
+import { isReliable, parseSource, type Destination } from '../transport/destination.js';
 import type { Logger } from '../log.js';
 import { metrics } from '../metrics/metrics.js';
 import type { NotifySink, PresentityActor } from './presentity-actor.js';
@@ -23,9 +23,14 @@ const PIDF_TYPE = 'application/pidf+xml';
 /** Hard cap on dialogs waiting for a NOTIFY slot. */
 const BACKLOG_CAP = 2_000_000;
 
-export interface LocalAddress {
-  readonly port: number;
-  localAddress(family: 4 | 6, peer: string): string;
+/** What the notifier asks of the transports (src/transport/transports.ts). */
+export interface NotifyTransports {
+  /** Our `host:port` for the Via and Contact of a request to `dest`. */
+  sentBy(dest: Destination): string;
+  /** The Via transport token for `dest`. */
+  via(dest: Destination): string;
+  /** RFC 3261 §18.1.1: another destination for a request of `size` bytes, or null. */
+  largeRequest(dest: Destination, size: number, what: Record<string, unknown>): Destination | null;
 }
 
 export interface NotifierConfig {
@@ -80,23 +85,36 @@ export function hostPort(uri: string): { host: string; port: number | null } | n
   return Number.isInteger(port) && port > 0 && port < 65536 ? { host, port } : null;
 }
 
-/** Where a NOTIFY goes: the first route, else the remote target, else the SUBSCRIBE's source. */
+const TRANSPORT_TCP = /;\s*transport\s*=\s*tcp\b/i;
+
+/**
+ * Where a NOTIFY goes. A dialog whose SUBSCRIBE came over a connection (TCP, TLS, WS, WSS) is
+ * notified on that very flow, whatever its Contact names (SIP.js sends
+ * `…@xxxx.invalid;transport=ws`; a browser cannot be called back, RFC 7118 §5). Otherwise the
+ * first route, else the remote target, when it names an IP address (over TCP when it says
+ * `transport=tcp`); else the address the SUBSCRIBE came from.
+ */
 export function notifyDestination(r: Sub): Destination {
-  const hp = hostPort(r.routes.length > 0 ? r.routes[0]! : r.target);
+  const source = parseSource(r.source);
+  if (isReliable(source)) return source;
+  const target = r.routes.length > 0 ? r.routes[0]! : r.target;
+  const hp = hostPort(target);
   const fam = hp === null ? 0 : isIP(hp.host);
-  if (hp === null || fam === 0) {
-    // FIXME(RFC 3263): no DNS resolution of host names; use the flow the SUBSCRIBE came on.
-    const sp = r.source.lastIndexOf(' ');
-    const address = r.source.slice(0, sp);
-    return { address, port: Number(r.source.slice(sp + 1)), family: isIP(address) === 6 ? 6 : 4 };
+  // FIXME(RFC 3263): no DNS resolution of host names; use the flow the SUBSCRIBE came on.
+  if (hp === null || fam === 0) return source;
+  const dest: Destination = { address: hp.host, port: hp.port ?? 5060, family: fam === 6 ? 6 : 4 };
+  // TCP is the one connection we may open ourselves (TLS would need a certificate to check).
+  if (TRANSPORT_TCP.test(target)) {
+    dest.transport = 'tcp';
+    dest.flow = 0;
   }
-  return { address: hp.host, port: hp.port ?? 5060, family: fam === 6 ? 6 : 4 };
+  return dest;
 }
 
 export class Notifier implements NotifySink {
   readonly counters: NotifyCounters = { sent: 0, deferred: 0, failed: 0 };
   readonly #tx: ClientTransactions;
-  readonly #local: LocalAddress;
+  readonly #net: NotifyTransports;
   readonly #cfg: NotifierConfig;
   readonly #log: Logger;
   readonly #ua: string;
@@ -112,9 +130,9 @@ export class Notifier implements NotifySink {
   readonly #next = new Map<Sub, number>();
   readonly #intervalMs: number;
 
-  constructor(tx: ClientTransactions, local: LocalAddress, cfg: NotifierConfig, log: Logger, ua: string) {
+  constructor(tx: ClientTransactions, net: NotifyTransports, cfg: NotifierConfig, log: Logger, ua: string) {
     this.#tx = tx;
-    this.#local = local;
+    this.#net = net;
     this.#cfg = cfg;
     this.#log = log;
     this.#ua = ua;
@@ -201,9 +219,7 @@ export class Notifier implements NotifySink {
   #sendOne(job: Job, now: number, bodies: Map<PresentityActor, { version: number; entity: string; body: Buffer }>): void {
     const { sub, owner } = job;
     const r = sub;
-    const dest = notifyDestination(sub);
-    const host = this.#local.localAddress(dest.family, dest.address);
-    const local = `${dest.family === 6 ? `[${host}]` : host}:${this.#local.port}`;
+    let dest = notifyDestination(sub);
     let body: Buffer | null = null;
     let type: string | null = PIDF_TYPE;
     if (r.event === 'presence.winfo') {
@@ -225,7 +241,16 @@ export class Notifier implements NotifySink {
     }
     if (this.#intervalMs > 0 && !sub.ending) this.#next.set(sub, now + this.#intervalMs);
     const branch = `z9hG4bK${randomToken(10)}`;
-    const buf = renderNotify(r, { local, transport: 'UDP', branch, cseq: sub.cseq, state: sub.stateHeader(now), userAgent: this.#ua, contentType: type, body });
+    const state = sub.stateHeader(now);
+    const render = (d: Destination): Buffer =>
+      renderNotify(r, { local: this.#net.sentBy(d), transport: this.#net.via(d), branch, cseq: sub.cseq, state, userAgent: this.#ua, contentType: type, body });
+    let buf = render(dest);
+    // RFC 3261 §18.1.1: over 1,300 bytes, TCP when the watcher can take it (the Via follows).
+    const other = this.#net.largeRequest(dest, buf.length, { sub: sub.tag, aor: sub.aor });
+    if (other !== null) {
+      dest = other;
+      buf = render(dest);
+    }
     this.#active++;
     this.counters.sent++;
     metrics.notify('sent');

@@ -32,7 +32,7 @@ export interface PresenceEnv extends TransitionConfig {
   /** Our tag → dialog, for in-dialog requests (every presentity's dialogs). */
   directory: Map<string, Sub>;
   /** Dialogs per event package. */
-  perEvent: Map<string, { n: number }>;
+  perEvent: Map<string, { n: number }[]>;
   notifier: NotifySink;
   /** Passivation: the registry forgets an actor that holds nothing. */
   release(actor: PresentityActor): void;

@@ -9,6 +9,7 @@ import type { Batch } from './runtime.js';
 import type { ReplyTo, ResponseSpec } from '../core/reply.js';
 import type { Timed } from './timer-wheel.js';
 import type { Sub, SubPatch, Topic } from './subscription.js';
+import { TRANSPORTS } from '../transport/destination.js';
 
 /** One live publication; the object (and its expiry timer) lives across refreshes. */
 export class Pub implements Timed {
@@ -42,9 +43,9 @@ export class PresentityState {
   #topics: Topic[] | null = null;
 
   /** Dialogs per event package, all presentities together (a gauge read at scrape time). */
-  readonly #perEvent: Map<string, { n: number }>;
+  readonly #perEvent: Map<string, { n: number }[]>;
 
-  constructor(aor: string, directory: Map<string, Sub>, perEvent: Map<string, { n: number }> = new Map()) {
+  constructor(aor: string, directory: Map<string, Sub>, perEvent: Map<string, { n: number }[]> = new Map()) {
     this.aor = aor;
     this.directory = directory;
     this.#perEvent = perEvent;
@@ -64,9 +65,9 @@ export class PresentityState {
     if (this.#topic !== null && same(this.#topic)) return this.#topic;
     if (this.#topics !== null) for (const t of this.#topics) if (same(t)) return t;
     const localUri = r.localUri === '' ? `<${r.entity}>` : r.localUri;
-    let counter = this.#perEvent.get(r.event);
-    if (counter === undefined) this.#perEvent.set(r.event, (counter = { n: 0 }));
-    const t: Topic = { aor: this.aor, event: r.event, eventId: r.eventId, localUri, entity: r.entity, counter };
+    let counters = this.#perEvent.get(r.event);
+    if (counters === undefined) this.#perEvent.set(r.event, (counters = TRANSPORTS.map(() => ({ n: 0 }))));
+    const t: Topic = { aor: this.aor, event: r.event, eventId: r.eventId, localUri, entity: r.entity, counters };
     if (this.#topic === null) this.#topic = t;
     // A few variants at most; a pathological client naming it differently each time gets its own.
     else if ((this.#topics ??= []).length < 8) this.#topics.push(t);
@@ -91,7 +92,7 @@ export class PresentityState {
     this.head = sub;
     this.count++;
     this.directory.set(sub.tag, sub);
-    sub.topic.counter.n++;
+    sub.topic.counters[sub.transport]!.n++;
   }
 
   unlink(sub: Sub): void {
@@ -101,7 +102,7 @@ export class PresentityState {
     sub.next = sub.prev = null;
     this.count--;
     if (this.directory.get(sub.tag) === sub) this.directory.delete(sub.tag);
-    sub.topic.counter.n--;
+    sub.topic.counters[sub.transport]!.n--;
   }
 }
 

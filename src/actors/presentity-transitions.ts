@@ -20,12 +20,14 @@ export type PresMsg =
   | { t: 'publish'; rt: ReplyTo; now: number; ifMatch: string | null; etag: string; expires: number; doc: PidfDocument | null }
   | { t: 'pubExpired'; pub: Pub; now: number }
   | { t: 'subscribe'; rt: ReplyTo; rec: SubscriptionRecord; fetch: boolean; headers: string }
-  | { t: 'resubscribe'; rt: ReplyTo; now: number; tag: string; callId: string; remoteTag: string; event: string; eventId: string | null; cseq: number; expires: number; target: string | null; headers: string }
+  | { t: 'resubscribe'; rt: ReplyTo; now: number; tag: string; callId: string; remoteTag: string; event: string; eventId: string | null; cseq: number; expires: number; target: string | null; headers: string; source?: string }
   | { t: 'subExpired'; sub: Sub; now: number }
   | { t: 'notified'; sub: Sub; status: number; retryAfter: number | null }
   | { t: 'reserve'; sub: Sub }
   | { t: 'decide'; sub: Sub; decision: WatcherDecision }
-  | { t: 'end'; sub: Sub; reason: string };
+  | { t: 'end'; sub: Sub; reason: string }
+  /** The flow (connection) the dialog's NOTIFYs go on closed: it ends without a NOTIFY. */
+  | { t: 'drop'; sub: Sub; reason: string };
 
 export interface TransitionConfig {
   /** What a NOTIFY timeout does to its subscription (Kamailio's timeout_rm_subs). */
@@ -55,7 +57,7 @@ export function step(s: PresentityState, b: PresBatch, m: PresMsg, cfg: Transiti
       b.retry.push(m.sub);
       return;
     case 'notified':
-      return notified(b, m, cfg);
+      return notified(s, b, m, cfg);
     case 'reserve':
       return reserve(b, m.sub);
     case 'decide':
@@ -63,6 +65,8 @@ export function step(s: PresentityState, b: PresBatch, m: PresMsg, cfg: Transiti
     case 'end':
       if (s.sub(m.sub.tag) === m.sub && !m.sub.ending) terminate(b, m.sub, m.reason, m.reason === 'rejected' ? 'rejected' : 'deactivated');
       return;
+    case 'drop':
+      return drop(s, b, m.sub);
   }
 }
 
@@ -146,8 +150,8 @@ function resubscribe(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 
     b.reply(m.rt, refuse(SIP_ERR.SUBSCRIBE_CSEQ));
     return;
   }
-  // Target refresh (RFC 6665 §4.1.2.4 / RFC 3261 §12.2.2).
-  b.update(sub, { remoteCseq: m.cseq, expires: toSec(m.now + m.expires * 1000), target: m.target ?? sub.target });
+  // Target refresh (RFC 6665 §4.1.2.4 / RFC 3261 §12.2.2); NOTIFYs follow the newest flow.
+  b.update(sub, { remoteCseq: m.cseq, expires: toSec(m.now + m.expires * 1000), target: m.target ?? sub.target, source: m.source ?? sub.source });
   b.reply(m.rt, { status: 200, headers: m.headers });
   if (m.expires === 0) {
     // Unsubscribe (§4.2.1.4): the final NOTIFY follows; the record goes now.
@@ -180,9 +184,10 @@ function terminate(b: PresBatch, sub: Sub, reason: string, winfo: WinfoEvent): v
 // ---- NOTIFY outcomes and CSeq reservations ---------------------------------------------------
 
 /** The NOTIFY transaction ended (RFC 6665 §4.2.2; 408 policy as Kamailio's timeout_rm_subs). */
-function notified(b: PresBatch, m: Extract<PresMsg, { t: 'notified' }>, cfg: TransitionConfig): void {
+function notified(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'notified' }>, cfg: TransitionConfig): void {
   const { sub, status } = m;
   b.outcomes.push(sub);
+  if (s.sub(sub.tag) !== sub) return; // already gone (its flow closed meanwhile)
   if (sub.ending) {
     // The final NOTIFY got its answer: the dialog is over (a non-final one: the final follows).
     if ((sub.flags & FINAL_SENT) !== 0) {
@@ -200,6 +205,22 @@ function notified(b: PresBatch, m: Extract<PresMsg, { t: 'notified' }>, cfg: Tra
   b.removeSub(sub);
   if (sub.event === 'presence') {
     b.setWinfoEvent(sub, winfoEvent(status === 408 ? 'timeout' : 'giveup'));
+    b.winfo = true;
+  }
+}
+
+/**
+ * The flow the dialog's SUBSCRIBE came on closed (RFC 5626 §5, RFC 7118): no NOTIFY can reach
+ * the watcher, so the dialog ends without one and leaves the presentity; the other watchers
+ * notice nothing but the watcher list (Kamailio #4118 skipped them). The client subscribes
+ * again when it reconnects (RFC 3857: deactivated).
+ */
+function drop(s: PresentityState, b: PresBatch, sub: Sub): void {
+  if (s.sub(sub.tag) !== sub) return;
+  if (!sub.ending && (sub.flags & TRANSIENT) === 0) b.ops.push({ t: 'delSub', tag: sub.tag });
+  b.removeSub(sub);
+  if (sub.event === 'presence') {
+    b.setWinfoEvent(sub, winfoEvent('deactivated'));
     b.winfo = true;
   }
 }

@@ -12,6 +12,7 @@ import type { SubscriptionRecord } from '../store/records.js';
 import type { Timed } from './timer-wheel.js';
 import { parseNameAddr } from '../codec/sip/name-addr.js';
 import { aorOf, parseUri } from '../codec/sip/uri.js';
+import { TRANSPORTS } from '../transport/destination.js';
 
 /** NOTIFY bookkeeping flags (Sub.flags). */
 export const IN_FLIGHT = 1; // a NOTIFY transaction of this dialog is open (one at a time, RFC 6665 §4.2.2)
@@ -44,6 +45,7 @@ export interface SubPatch {
   target?: string;
   pending?: boolean;
   polite?: boolean;
+  source?: string;
 }
 
 /**
@@ -56,14 +58,16 @@ export interface Topic {
   readonly eventId: string | null;
   readonly localUri: string;
   readonly entity: string;
-  /** The live-dialog count of this event package, all presentities together (a gauge). */
-  readonly counter: { n: number };
+  /** Live dialogs of this event package per transport (TRANSPORTS order), all presentities together (a gauge). */
+  readonly counters: readonly { n: number }[];
 }
 
 const PENDING = 1 << 8; // the watcher waits for the presentity's approval
 const POLITE = 1 << 9; // polite blocking (RFC 5025): shown a closed document
 const WINFO_SHIFT = 10; // 4 bits: index into WINFO_EVENTS
 const WINFO_MASK = 15 << WINFO_SHIFT;
+const TRANSPORT_SHIFT = 14; // 3 bits: index into TRANSPORTS of the flow the dialog came on
+const TRANSPORT_MASK = 7 << TRANSPORT_SHIFT;
 
 export class Sub implements Timed {
   // ---- durable (the store's SubscriptionRecord) ----
@@ -76,7 +80,8 @@ export class Sub implements Timed {
   readonly #watcher: string;
   target: string;
   readonly routes: string[];
-  readonly source: string;
+  /** Where NOTIFYs fall back to or, for a connection, the flow they go on (destination.ts sourceText). */
+  source: string;
   /** Expiry, seconds since TIME_BASE. */
   expires: number;
   remoteCseq: number;
@@ -111,7 +116,12 @@ export class Sub implements Timed {
     this.remoteCseq = r.remoteCseq;
     this.cseqReserved = r.cseqReserved;
     this.cseq = cseq;
-    this.flags = flags | (r.state === 'pending' ? PENDING : 0) | (r.polite ? POLITE : 0);
+    this.flags = flags | (r.state === 'pending' ? PENDING : 0) | (r.polite ? POLITE : 0) | (transportIndex(r.source) << TRANSPORT_SHIFT);
+  }
+
+  /** Index into TRANSPORTS of the transport the dialog's SUBSCRIBE came on. */
+  get transport(): number {
+    return (this.flags & TRANSPORT_MASK) >> TRANSPORT_SHIFT;
   }
 
   get aor(): string {
@@ -198,6 +208,16 @@ export class Sub implements Timed {
   matches(callId: string, remoteTag: string, event: string, eventId: string | null): boolean {
     return this.callId === callId && this.remoteTag === remoteTag && this.topic.event === event && this.topic.eventId === eventId;
   }
+}
+
+/** TRANSPORTS index of a stored source (`address port` = UDP, `address port transport flow`). */
+function transportIndex(source: string): number {
+  const a = source.indexOf(' ');
+  const b = a < 0 ? -1 : source.indexOf(' ', a + 1);
+  if (b < 0) return 0;
+  const c = source.indexOf(' ', b + 1);
+  const i = (TRANSPORTS as readonly string[]).indexOf(source.slice(b + 1, c < 0 ? undefined : c));
+  return i < 0 ? 0 : i;
 }
 
 /** The AoR of a From value's URI (`"Bob" <sip:bob@x;p>` → `sip:bob@x`). */

@@ -11,6 +11,7 @@ import { Sub } from './subscription.js';
 import type { Store } from '../store/store.js';
 import type { BindingRecord, PublicationRecord, RestoreSink, SubscriptionRecord } from '../store/records.js';
 import type { Logger } from '../log.js';
+import { isConnectionSource } from '../transport/destination.js';
 
 export interface SystemConfig {
   notifyTimeout: 'end' | 'keep';
@@ -39,11 +40,14 @@ export class ActorSystem {
   /** Our dialog tag → the dialog (its presentity owns it). */
   readonly directory = new Map<string, Sub>();
   /** Dialogs per event package (presence, presence.winfo …). */
-  readonly subscriptionsByEvent = new Map<string, { n: number }>();
+  /** Live dialogs per event package, per transport (TRANSPORTS order). */
+  readonly subscriptionsByEvent = new Map<string, { n: number }[]>();
   readonly wheel: TimerWheel<Timed>;
   readonly #env: PresenceEnv & RegistrationEnv;
   readonly #domains: ReadonlySet<string>;
   readonly #strings = new Interner();
+  /** Restored subscriptions deleted because their connection is gone. */
+  droppedFlowless = 0;
 
   constructor(store: Store, log: Logger, cfg: SystemConfig, notifier: NotifySink, sameUri: (a: string, b: string) => boolean, now = Date.now()) {
     this.runtime = new Runtime(store, log);
@@ -129,6 +133,12 @@ export class ActorSystem {
         this.wheel.schedule(pub, rec.expiresAt);
       },
       subscription: (rec: SubscriptionRecord) => {
+        // Its NOTIFYs went on a connection that died with the process; the client subscribes
+        // again when it reconnects (a browser cannot be reached any other way).
+        if (isConnectionSource(rec.source)) {
+          this.droppedFlowless++;
+          return false;
+        }
         const a = this.presentity(rec.aor);
         rec.entity = this.#strings.get(rec.entity);
         rec.localUri = this.#strings.get(rec.localUri);
@@ -137,6 +147,7 @@ export class ActorSystem {
         const sub = new Sub(a.state.topic(rec), rec, 0, rec.cseqReserved);
         a.state.link(sub);
         this.wheel.schedule(sub, sub.expiresAt);
+        return true;
       },
     };
   }

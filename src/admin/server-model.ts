@@ -17,8 +17,9 @@ import { addUserIn, countUsersIn, listUsersIn, removeUserIn } from './users.js';
 import {
   AdminError, type AdminModel, type ApprovalDecision, type ChangeEvent, type Counts, type EndReason, type Page, type PageRequest,
   type PendingApproval, type PresentityFilter, type PresentitySummary, type PresentityView, type RegistrationFilter,
-  type RegistrationView, type ServerInfo, type UserView, type WatcherView,
+  type RegistrationView, type ServerInfo, type Transport, type UserView, type WatcherView,
 } from './model.js';
+import { TRANSPORTS } from '../transport/destination.js';
 
 const DECISIONS: Readonly<Record<ApprovalDecision, SettableDecision>> = { approve: 'allow', deny: 'block', 'polite-block': 'polite-block' };
 const SEP = '\u0000';
@@ -55,9 +56,11 @@ export class ServerModel implements AdminModel {
 
   info(): ServerInfo {
     const cfg = this.#srv.cfg;
-    const port = this.#srv.transport.port;
-    const sip: ServerInfo['sip'] = [{ transport: 'udp', host: cfg.host, port }];
-    if (cfg.host === '0.0.0.0') sip.push({ transport: 'udp', host: '::', port });
+    const sip: ServerInfo['sip'] = [];
+    for (const [transport, port] of Object.entries(this.#srv.transports.ports) as [Transport, number][]) {
+      sip.push({ transport, host: cfg.host, port });
+      if (cfg.host === '0.0.0.0') sip.push({ transport, host: '::', port });
+    }
     return { version: VERSION, startedAt: this.#startedAt.toISOString(), sip, auth: cfg.auth === 'on' ? 'on' : 'off', users: this.#userCount(), data: cfg.data };
   }
 
@@ -68,7 +71,11 @@ export class ServerModel implements AdminModel {
   counts(): Counts {
     const { sys, stats, notifier, store } = this.#srv;
     const byEvent: Counts['subscriptionsByEvent'] = [];
-    for (const [event, c] of sys.subscriptionsByEvent) if (c.n > 0) byEvent.push({ event, transport: 'udp', count: c.n });
+    for (const [event, perTransport] of sys.subscriptionsByEvent) {
+      perTransport.forEach((c, i) => {
+        if (c.n > 0) byEvent.push({ event, transport: TRANSPORTS[i]!, count: c.n });
+      });
+    }
     return {
       registrations: sys.registrations.size, presentities: sys.presentities.size, subscriptions: sys.subscriptions,
       subscriptionsByEvent: byEvent, pendingRequests: this.#srv.inFlight, storeQueue: store.pending,
@@ -155,7 +162,7 @@ export class ServerModel implements AdminModel {
   #watcherView(sub: Sub, now: number): WatcherView {
     return {
       id: sub.tag, presentity: sub.aor, watcher: sub.watcherAor, event: sub.event, state: sub.ending ? 'terminated' : sub.state, politeBlocked: sub.polite,
-      expiresIn: secondsLeft(sub.expiresAt, now), transport: 'udp', target: sub.target,
+      expiresIn: secondsLeft(sub.expiresAt, now), transport: TRANSPORTS[sub.transport]!, target: sub.target,
     };
   }
 

@@ -111,6 +111,8 @@ export class Authenticator {
     const r = verifyDigest({
       credentials, method: req.method, realm, secret: this.#secret, now, nonceTtlMs: this.#ttl,
       ha1: (u, rlm, alg) => lookupHa1(users, u, rlm, alg), nonceCounter: this.#counter,
+      // Only what we offer is accepted: a site that requires SHA-256 refuses MD5 answers.
+      ...(this.#algorithms ? { algorithms: this.#algorithms } : {}),
     });
     if (!r.ok) return this.#challenge(realm, now, r.stale, r.reason);
     const found = findUser(users, r.username, realm);

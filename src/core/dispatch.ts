@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { ALLOW_HEADER, SIP_ERR } from '../errors.js';
 import { aorKey } from '../policy/aor.js';
 import type { Request } from './context.js';
+import type { Destination } from '../transport/destination.js';
 import { line, refuse } from './reply.js';
 import { handleRegister } from './register.js';
 import { handlePublish, PIDF_TYPE } from './publish.js';
@@ -22,6 +23,8 @@ export interface RouterDeps {
   log: Logger;
   contactFor(req: Request): string;
   authorize(presentityAor: string, watcherAor: string): WatcherDecision;
+  /** A dialog created or refreshed over a connection: its NOTIFYs go on that flow. */
+  bindFlow?(source: Destination, tag: string): void;
 }
 
 const OPTIONS_HEADERS = line('Allow', ALLOW_HEADER) + line('Accept', PIDF_TYPE) + line('Allow-Events', ALLOW_EVENTS);

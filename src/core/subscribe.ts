@@ -19,6 +19,7 @@ import { line, refuse } from './reply.js';
 import { PIDF_TYPE } from './publish.js';
 import { aorKey } from '../policy/aor.js';
 import { WATCHERINFO_CONTENT_TYPE } from '../codec/winfo/render.js';
+import { isReliable, sourceText, type Destination } from '../transport/destination.js';
 
 export type { WatcherDecision };
 
@@ -33,6 +34,8 @@ export interface SubscribeDeps {
   contactFor(req: Request): string;
   /** Watcher authorization (RFC 3856 §5); 'allow' when no rules are configured. */
   authorize(presentityAor: string, watcherAor: string): WatcherDecision;
+  /** The dialog `tag` takes its NOTIFYs on the flow `source` names (ends when it closes). */
+  bindFlow?(source: Destination, tag: string): void;
 }
 
 /** Does Accept allow `type`? (RFC 3856 §6.5, RFC 3857 §4.4: absent means the package default.) */
@@ -76,9 +79,12 @@ export function handleSubscribe(req: Request, d: SubscribeDeps): void {
       return;
     }
     const contact = parseNameAddr(msg.first(HDR.Contact) ?? '');
+    // A refresh over a connection moves the dialog's NOTIFYs to it (a client that reconnected).
+    const source = isReliable(req.source) ? sourceText(req.source) : undefined;
+    if (source !== undefined) d.bindFlow?.(req.source, localTag);
     owner.tell({
       t: 'resubscribe', rt: req, now, tag: localTag, callId: msg.callId, remoteTag, event: event.pkg, eventId: event.id,
-      cseq: msg.cseq, expires, target: contact === null ? null : contact.uri, headers,
+      cseq: msg.cseq, expires, target: contact === null ? null : contact.uri, headers, ...(source === undefined ? {} : { source }),
     });
     return;
   }
@@ -139,8 +145,9 @@ export function handleSubscribe(req: Request, d: SubscribeDeps): void {
     cseqReserved: CSEQ_BLOCK,
     state: decision === 'confirm' ? 'pending' : 'active',
     polite: decision === 'polite-block',
-    source: `${req.source.address} ${req.source.port}`,
+    source: sourceText(req.source),
   });
+  if (isReliable(req.source)) d.bindFlow?.(req.source, tag);
   let replyHeaders = headers;
   for (const r of routes) replyHeaders += line('Record-Route', r);
   sys.presentity(aor).tell({ t: 'subscribe', rt: req, rec, fetch: expires === 0, headers: replyHeaders });

@@ -88,7 +88,7 @@ function banner(cfg: Readonly<Config>, server: Server, model: ServerModel, admin
   const parts = [`ComSIPL ${VERSION} serving SIP on ${sip}`, `admin ${adminUrl ?? 'off'}`, `authentication ${info.auth}`, `${users} user${users === 1 ? '' : 's'}`];
   const hint = users === 0 ? addUserCommand(cfg) : undefined;
   if (hint !== undefined) parts.push(`add one with: ${hint}`);
-  log.info({ banner: true, sip, admin: adminUrl ?? 'off', auth: info.auth, users, addUser: hint, port: server.transport.port }, parts.join('; '));
+  log.info({ banner: true, sip, admin: adminUrl ?? 'off', auth: info.auth, users, addUser: hint, port: server.transports.port('udp'), ports: server.transports.ports }, parts.join('; '));
 }
 
 /** Starts everything; on failure prints one line on stderr, releases what it took, returns null. */

@@ -208,17 +208,20 @@ export class FdbStore implements Store {
     const subDrops: string[] = [];
     for (const { key, value } of this.#subs.getRange({})) {
       const rec = value as SubscriptionRecord | null;
-      if (rec === null || rec.expiresAt <= now) {
+      // The sink may refuse a dialog it cannot serve any more (its connection is gone).
+      if (rec === null || rec.expiresAt <= now || sink.subscription(rec) === false) {
         subDrops.push(key as string);
         stats.dropped++;
-      } else {
-        stats.subscriptions++;
-        sink.subscription(rec);
-      }
+      } else stats.subscriptions++;
     }
+    const migrated: SubscriptionRecord[] = [];
     for (const rec of migrate) {
+      if (sink.subscription(rec) === false) {
+        stats.dropped++;
+        continue;
+      }
       stats.subscriptions++;
-      sink.subscription(rec);
+      migrated.push(rec);
     }
     const regDrops: { key: string; live: BindingRecord[] }[] = [];
     for (const { key, value } of this.#registered.getRange({})) {
@@ -231,11 +234,11 @@ export class FdbStore implements Store {
         sink.bindings(key as string, live);
       }
     }
-    if (rootDrops.length > 0 || subDrops.length > 0 || migrate.length > 0) {
+    if (rootDrops.length > 0 || subDrops.length > 0 || migrated.length > 0) {
       await this.#presence.batch(() => {
         for (const k of rootDrops) void this.#presence.remove(k as never);
         for (const k of subDrops) void this.#subs.remove(k);
-        for (const rec of migrate) void this.#subs.put(rec.tag, rec);
+        for (const rec of migrated) void this.#subs.put(rec.tag, rec);
       });
     }
     if (regDrops.length > 0) {

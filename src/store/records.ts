@@ -64,7 +64,8 @@ export type StoreOp =
 export interface RestoreSink {
   bindings(aor: string, bindings: BindingRecord[]): void;
   publication(rec: PublicationRecord): void;
-  subscription(rec: SubscriptionRecord): void;
+  /** Returns false when the dialog cannot live on (its connection died with the process): it is deleted. */
+  subscription(rec: SubscriptionRecord): unknown;
 }
 
 export interface RestoreStats {

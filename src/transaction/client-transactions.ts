@@ -1,10 +1,12 @@
 // Non-INVITE client transactions for the NOTIFYs we send (RFC 3261 §17.1.2): over UDP the
 // request is retransmitted at T1, 2·T1, 4·T1 … capped at T2 (timer E); after a provisional
 // response every T2; with no final response by 64·T1 (timer F) the transaction times out and
-// its user sees 408. Responses are matched by the branch we generated (§17.1.3).
+// its user sees 408. Over a reliable transport nothing is retransmitted (timer E is not set,
+// §17.1.2.2) but timer F still runs, and a request that cannot be sent at all (its connection
+// is gone) ends at once as 503 (§17.1.4). Responses are matched by the branch we generated (§17.1.3).
 import { TimerWheel, type Timed } from '../actors/timer-wheel.js';
 import { T1, T2, TIMER_F } from './timers.js';
-import type { Destination } from '../transport/destination.js';
+import { isReliable, type Destination } from '../transport/destination.js';
 import { metrics } from '../metrics/metrics.js';
 
 export type Outcome = (status: number, retryAfter: number | null) => void;
@@ -26,14 +28,16 @@ class Pending implements Timed {
 export class ClientTransactions {
   readonly #pending = new Map<string, Pending>();
   readonly #wheel: TimerWheel<Pending>;
-  readonly #send: (buf: Buffer, dest: Destination) => void;
+  readonly #send: (buf: Buffer, dest: Destination) => unknown;
   readonly #t1: number;
   readonly #timerF: number;
   retransmissions = 0;
   timeouts = 0;
+  /** Requests that could not be sent at all (a reliable transport's connection is gone). */
+  failures = 0;
 
   /** `t1` other than the RFC's 500 ms is for tests only (timer F = 64·T1, §17.1.2.2). */
-  constructor(send: (buf: Buffer, dest: Destination) => void, now: number, t1: number = T1) {
+  constructor(send: (buf: Buffer, dest: Destination) => unknown, now: number, t1: number = T1) {
     this.#send = send;
     this.#t1 = t1;
     this.#timerF = t1 === T1 ? TIMER_F : 64 * t1;
@@ -46,9 +50,14 @@ export class ClientTransactions {
 
   start(branch: string, request: Buffer, dest: Destination, now: number, done: Outcome): void {
     const p = new Pending(branch, request, dest, this.#t1, now + this.#timerF, done);
+    const reliable = isReliable(dest);
+    if (this.#send(request, dest) === false && reliable) {
+      this.failures++;
+      done(503, null);
+      return;
+    }
     this.#pending.set(branch, p);
-    this.#send(request, dest);
-    this.#wheel.schedule(p, now + this.#t1);
+    this.#wheel.schedule(p, reliable ? p.deadline : now + this.#t1);
   }
 
   /** A response arrived; returns false when it matches no transaction (stray or late). */
@@ -72,6 +81,10 @@ export class ClientTransactions {
         this.#pending.delete(p.branch);
         this.timeouts++;
         p.done(408, null);
+        return;
+      }
+      if (isReliable(p.dest)) {
+        this.#wheel.schedule(p, p.deadline); // timer F only
         return;
       }
       this.retransmissions++;

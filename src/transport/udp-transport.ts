@@ -4,41 +4,38 @@
 // one turn leave together (one sendmmsg). IPv4 and IPv6: a wildcard IPv4 host also opens the
 // IPv6 wildcard on the same port (v6-only socket).
 import { isIP } from 'node:net';
-import os from 'node:os';
 import type { Logger } from '../log.js';
 import type { Destination } from './destination.js';
+import { LocalAddresses } from './local-address.js';
+import { TurnBatch, type Inbound, type Transport } from './transport.js';
 import { openUdpBatch, type RecvBatch, type UdpBatchSocket } from './udp-batch.js';
 
-export interface Datagram {
-  data: Buffer;
-  address: string;
-  port: number;
-  family: 4 | 6;
-}
+/** A received datagram (UDP: no transport, no flow). */
+export type Datagram = Inbound;
 
 const SOCKET_BUFFER = 8 * 1024 * 1024; // absorbs bursts from load generators (kernel may cap it)
 
-export class UdpTransport {
+export class UdpTransport implements Transport {
+  readonly name = 'udp';
+  readonly reliable = false;
   readonly #host: string;
   #port: number;
   readonly #log: Logger;
   readonly #onBatch: (batch: Datagram[]) => void;
+  /** Datagrams injected by tests, handed on once per turn like the dgram path's. */
+  readonly #injected: TurnBatch;
+  readonly #local: LocalAddresses;
   #v4: UdpBatchSocket | null = null;
   #v6: UdpBatchSocket | null = null;
-  #batch: Datagram[] = [];
-  #bound4: string | null = null;
-  #bound6: string | null = null;
-  #iface4: string | null = null;
-  #iface6: string | null = null;
-  #ifacesAt = -Infinity;
-  #scheduled = false;
   #closedErrors = 0;
 
-  constructor(host: string, port: number, log: Logger, onBatch: (batch: Datagram[]) => void) {
+  constructor(host: string, port: number, log: Logger, onBatch: (batch: Datagram[]) => void, local = new LocalAddresses(host)) {
     this.#host = host;
     this.#port = port;
     this.#log = log;
     this.#onBatch = onBatch;
+    this.#injected = new TurnBatch(onBatch);
+    this.#local = local;
   }
 
   get port(): number {
@@ -71,9 +68,6 @@ export class UdpTransport {
       this.#v6 = await this.#bind(6, this.#host, this.#port, this.#host !== '::');
       this.#port = this.#v6.port;
     }
-    // The bound address is the (numeric) host asked for: no getsockname() needed.
-    this.#bound4 = this.#v4 === null ? null : this.#host;
-    this.#bound6 = this.#v6 === null ? null : family === 6 ? this.#host : '::';
   }
 
   async #bind(family: 4 | 6, host: string, port: number, ipv6Only: boolean): Promise<UdpBatchSocket> {
@@ -92,35 +86,21 @@ export class UdpTransport {
     this.#onBatch(batch);
   };
 
-  #receive(data: Buffer, address: string, port: number, family: 4 | 6): void {
-    this.#batch.push({ data, address, port, family });
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.#flush);
-    }
-  }
-
-  readonly #flush = (): void => {
-    this.#scheduled = false;
-    const batch = this.#batch;
-    this.#batch = [];
-    this.#onBatch(batch);
-  };
-
   /** Test hook (fastify's inject idea): feed a datagram as if it came from the socket. */
   inject(data: Buffer, address: string, port: number): void {
-    this.#receive(data, address, port, isIP(address) === 6 ? 6 : 4);
+    this.#injected.push({ data, address, port, family: isIP(address) === 6 ? 6 : 4 });
   }
 
-  send(buf: Buffer, dest: Destination): void {
+  send(buf: Buffer, dest: Destination): boolean {
     const sock = dest.family === 6 ? this.#v6 : this.#v4;
     if (sock === null) {
       this.#closedErrors++;
-      return;
+      return false;
     }
     // Always a numeric address. Queued: what is sent in this event-loop turn leaves together
     // (the send syscall was the largest single cost in the REGISTER profile).
     sock.send(buf, dest);
+    return true;
   }
 
   /** Sends what send() queued so far now, instead of at the end of this event-loop turn. */
@@ -129,27 +109,9 @@ export class UdpTransport {
     this.#v6?.flush();
   }
 
-  /** The address to put in our Via/Contact for a peer (the socket's, or a routable one). */
+  /** The address to put in our Via/Contact for a peer (the bound one, or a routable one). */
   localAddress(family: 4 | 6, peer: string): string {
-    // Socket.address() is a getsockname() syscall and networkInterfaces() a scan: both showed
-    // in the SUBSCRIBE profile, so the answers are cached (interfaces re-read once a minute).
-    const bound = family === 4 ? this.#bound4 : this.#bound6;
-    if (bound !== null && bound !== '0.0.0.0' && bound !== '::') return bound;
-    if (peer === '127.0.0.1' || peer.startsWith('127.')) return '127.0.0.1';
-    if (peer === '::1') return '::1';
-    const now = Date.now();
-    if (now - this.#ifacesAt > 60_000) {
-      this.#ifacesAt = now;
-      this.#iface4 = this.#iface6 = null;
-      for (const list of Object.values(os.networkInterfaces())) {
-        for (const a of list ?? []) {
-          if (a.internal) continue;
-          if (a.family === 'IPv4') this.#iface4 ??= a.address;
-          else this.#iface6 ??= a.address;
-        }
-      }
-    }
-    return (family === 4 ? this.#iface4 : this.#iface6) ?? (family === 4 ? '127.0.0.1' : '::1');
+    return this.#local.for(family, peer);
   }
 
   async close(): Promise<void> {

@@ -23,7 +23,7 @@ test('NOTIFY destination: route first, then target, then the SUBSCRIBE source fo
     watcherAor: '', entity: 'sip:a@h', target: 'sip:w@192.0.2.9:5099', routes: [], expiresAt: Date.now() + 60_000, remoteCseq: 1,
     cseqReserved: 100, state: 'active', polite: false, source: '198.51.100.7 40000', ...over,
   });
-  const topic = { aor: 'sip:a@h', event: 'presence', eventId: null, localUri: '<sip:a@h>', entity: 'sip:a@h', counter: { n: 0 } };
+  const topic = { aor: 'sip:a@h', event: 'presence', eventId: null, localUri: '<sip:a@h>', entity: 'sip:a@h', counters: [{ n: 0 }, { n: 0 }, { n: 0 }, { n: 0 }, { n: 0 }] };
   assert.deepEqual(notifyDestination(new Sub(topic, rec({}))), { address: '192.0.2.9', port: 5099, family: 4 });
   assert.deepEqual(notifyDestination(new Sub(topic, rec({ routes: ['<sip:[::1]:5061;lr>'] }))), { address: '::1', port: 5061, family: 6 });
   assert.deepEqual(notifyDestination(new Sub(topic, rec({ target: 'sip:x@abcd.invalid;transport=ws' }))), { address: '198.51.100.7', port: 40000, family: 4 });

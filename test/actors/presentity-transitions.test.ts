@@ -198,3 +198,42 @@ test('CSeq reservation moves the stored high-water mark up one block', () => {
   assert.equal(sub.cseqReserved, 200, 'a block above the old mark (which is above every CSeq used)');
   assert.deepEqual(b.ops.map((o) => o.t), ['putSub']);
 });
+
+test('drop (its flow closed): the dialog leaves without a NOTIFY, the record is deleted, other watchers untouched; undo restores it', () => {
+  const s = new PresentityState(AOR, new Map());
+  run(s, { t: 'subscribe', rt: rt(), rec: subRec('ws1', { source: '127.0.0.1 40000 ws 7', target: 'sip:x@abcd.invalid;transport=ws' }), fetch: false, headers: '' });
+  run(s, { t: 'subscribe', rt: rt(), rec: subRec('udp1'), fetch: false, headers: '' });
+  const ws = s.sub('ws1')!;
+  const other = s.sub('udp1')!;
+  const b = run(s, { t: 'drop', sub: ws, reason: 'flow closed' });
+  assert.equal(s.sub('ws1'), undefined);
+  assert.equal(s.sub('udp1'), other, 'the other watcher stays');
+  assert.equal(s.count, 1);
+  assert.deepEqual(b.ops, [{ t: 'delSub', tag: 'ws1' }]);
+  assert.deepEqual(b.notify, [], 'no NOTIFY: nobody is there to receive it');
+  assert.deepEqual(b.gone, [ws]);
+  assert.equal(WINFO_EVENTS[ws.winfo], 'deactivated', 'winfo: the watcher should subscribe again');
+  assert.ok(b.winfo);
+  b.undo();
+  assert.equal(s.sub('ws1'), ws);
+  assert.equal(s.count, 2);
+  // A second drop, or one for a dialog already gone, changes nothing.
+  run(s, { t: 'drop', sub: ws, reason: 'flow closed' });
+  const again = run(s, { t: 'drop', sub: ws, reason: 'flow closed' });
+  assert.deepEqual(again.ops, []);
+  // A NOTIFY outcome that arrives after the drop is only bookkeeping.
+  const late = run(s, { t: 'notified', sub: ws, status: 200, retryAfter: null });
+  assert.deepEqual(late.ops, []);
+  assert.deepEqual(late.outcomes, [ws]);
+});
+
+test('resubscribe over another flow moves the dialog to it (durably)', () => {
+  const s = new PresentityState(AOR, new Map());
+  run(s, { t: 'subscribe', rt: rt(), rec: subRec('t1', { source: '127.0.0.1 40000 tcp 3' }), fetch: false, headers: '' });
+  const b = run(s, { t: 'resubscribe', rt: rt(), now: 1000, tag: 't1', callId: 'call-t1', remoteTag: 'rt', event: 'presence', eventId: null, cseq: 2, expires: 600, target: null, headers: '', source: '127.0.0.1 40001 tcp 9' });
+  assert.equal(s.sub('t1')!.source, '127.0.0.1 40001 tcp 9');
+  const put = b.ops.find((o) => o.t === 'putSub');
+  assert.ok(put !== undefined && put.t === 'putSub' && put.rec.source === '127.0.0.1 40001 tcp 9');
+  b.undo();
+  assert.equal(s.sub('t1')!.source, '127.0.0.1 40000 tcp 3');
+});

@@ -242,7 +242,10 @@ test('status counts what the server holds', async () => {
   assert.equal(s.status, 200);
   assert.equal(s.json.ready, true);
   assert.equal(s.json.auth, 'off');
-  assert.deepEqual(s.json.sip, [{ transport: 'udp', host: HOST, port: srv.port }]);
+  // Every listener the server opened, with its port (UDP and TCP share one by default).
+  const expected = Object.entries(srv.ports).map(([transport, port]) => ({ transport, host: HOST, port }));
+  assert.deepEqual(s.json.sip, expected);
+  assert.ok(expected.some((l) => l.transport === 'udp' && l.port === srv.port));
   assert.ok(s.json.counts.registrations >= 25);
   assert.ok(s.json.counts.presentities >= 3);
   assert.equal(typeof s.json.counts.storeQueue, 'number');

@@ -24,7 +24,7 @@ before(async () => {
   data = mkdtempSync(join(tmpdir(), 'comsipl-auth-'));
   addUser(join(data, 'users.json'), { user: 'alice', domain: '127.0.0.1', realm: REALM, password: ALICE.password });
   addUser(join(data, 'users.json'), { user: 'bob', domain: '127.0.0.1', realm: REALM, password: BOB.password });
-  srv = await startServer(['--auth', 'on', '--realm', REALM], { data });
+  srv = await startServer(['--auth', 'on', '--realm', REALM, '--auth-algorithms', 'SHA-256,MD5'], { data });
   ua = await new SipUA().bind();
 });
 after(async () => {
@@ -138,7 +138,7 @@ test('without --realm the realm is the AoR domain, so `user add alice@domain` wo
   const dir = mkdtempSync(join(tmpdir(), 'comsipl-realm-'));
   // The realm `comsipl user add` gives by default: the user's domain.
   addUser(join(dir, 'users.json'), { user: 'dora', domain: '127.0.0.1', password: 'expl0rer' });
-  const s2 = await startServer(['--auth', 'on'], { data: dir });
+  const s2 = await startServer(['--auth', 'on', '--auth-algorithms', 'SHA-256,MD5'], { data: dir });
   try {
     const aor = 'sip:dora@127.0.0.1';
     const first = await ua.request(register(aor), s2.port);

@@ -35,3 +35,18 @@ test('the CLI exits 2 with one line on a bad value', () => {
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, /--port/);
 });
+
+test('transports: all five by default (TLS/WSS quietly off without a certificate), a list turns some off, bad lists are one clear error', () => {
+  const d = loadConfig([], {});
+  assert.deepEqual(d.transports, ['udp', 'tcp', 'tls', 'ws', 'wss']);
+  assert.equal(d.tcpPort, -1, 'TCP follows the UDP port');
+  assert.deepEqual([d.tlsPort, d.wsPort, d.wssPort], [5061, 5066, 7443]);
+  assert.deepEqual(d.authAlgorithms, ['MD5'], 'the one challenge every client answers');
+  assert.deepEqual(loadConfig(['--transports', 'UDP,ws'], {}).transports, ['udp', 'ws']);
+  assert.throws(() => loadConfig(['--transports', 'udp,sctp'], {}), /--transports: 'sctp'/);
+  assert.throws(() => loadConfig(['--transports', 'udp,tls'], {}), /needs --tls-cert and --tls-key/);
+  assert.throws(() => loadConfig(['--tls-cert', '/x.pem'], {}), /go together/);
+  assert.deepEqual(loadConfig(['--transports', 'tls', '--tls-cert', '/c', '--tls-key', '/k'], {}).transports, ['tls']);
+  assert.equal(loadConfig(['--max-connections-per-ip', '5'], {}).maxConnectionsPerIp, 5);
+  assert.throws(() => loadConfig(['--idle-timeout', '0'], {}), /--idle-timeout/);
+});

@@ -84,12 +84,13 @@ test('the banner says where it listens, auth, how many users and, with none, the
     const srv = await startServer([], { data });
     const banner = jsonLines(srv.logs).find((j) => j.banner === true)!;
     await srv.stop();
-    assert.equal(banner.sip, `udp 127.0.0.1:${srv.port}`);
+    assert.equal(banner.sip, Object.entries(srv.ports).map(([t, port]) => `${t} 127.0.0.1:${port}`).join(' and '));
+    assert.match(String(banner.sip), new RegExp(`^udp 127\\.0\\.0\\.1:${srv.port}`));
     assert.equal(banner.admin, srv.admin);
     assert.equal(banner.auth, 'off');
     assert.equal(banner.users, 0);
     assert.equal(banner.addUser, `comsipl user add alice@example.com --data ${data}`);
-    assert.match(String(banner.msg), /serving SIP on udp 127\.0\.0\.1:\d+; admin http:\/\/127\.0\.0\.1:\d+; authentication off; 0 users; add one with: comsipl user add/);
+    assert.match(String(banner.msg), /serving SIP on udp 127\.0\.0\.1:\d+[^;]*; admin http:\/\/127\.0\.0\.1:\d+; authentication off; 0 users; add one with: comsipl user add/);
 
     writeFileSync(join(data, 'users.json'), JSON.stringify({ version: 1, users: { 'bob@example.com': { realm: 'example.com', ha1: { MD5: '0'.repeat(32) } } } }));
     const again = await startServer(['--auth', 'on', '--domain', 'example.com'], { data });

@@ -7,9 +7,12 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './fixtures.js';
 
 export interface RunningServer {
+  /** The UDP port (TCP listens on the same one unless --tcp-port says otherwise). */
   port: number;
   /** The admin listener's URL from the start banner; null with --http off. */
   admin: string | null;
+  /** Every listener's port, from the 'listening' line (tcp, ws, tls, wss when on). */
+  ports: Partial<Record<'udp' | 'tcp' | 'tls' | 'ws' | 'wss', number>>;
   data: string;
   proc: ChildProcess;
   logs: string[];
@@ -24,13 +27,15 @@ export interface RunningServer {
 export async function startServer(args: string[] = [], opts: { data?: string; host?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
   const data = opts.data ?? mkdtempSync(join(tmpdir(), 'comsipl-test-'));
   const host = opts.host ?? '127.0.0.1';
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/main.js'), '--host', host, '--port', '0', '--data', data, '--log-level', 'info', ...args], {
+  // Every listener on a free port: tests run side by side (the WebSocket default is fixed).
+  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/main.js'), '--host', host, '--port', '0', '--ws-port', '0', '--tls-port', '0', '--wss-port', '0', '--data', data, '--log-level', 'info', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
   let exited = false;
   const exit = new Promise<number | null>((resolve) => proc.once('exit', (code) => { exited = true; resolve(code); }));
   let admin: string | null = null;
+  let ports: RunningServer['ports'] = {};
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('\n')}`)), opts.timeoutMs ?? 15000);
     let buf = '';
@@ -42,8 +47,10 @@ export async function startServer(args: string[] = [], opts: { data?: string; ho
         buf = buf.slice(nl + 1);
         logs.push(line);
         try {
-          // The banner closes the start: SIP served, admin listener (if any) up, store restored.
-          const j = JSON.parse(line) as { banner?: boolean; port?: number; admin?: string };
+          // The banner closes the start: SIP served, admin listener (if any) up, store restored;
+          // the 'listening' line before it has every listener's port.
+          const j = JSON.parse(line) as { msg?: string; banner?: boolean; port?: number; admin?: string; ports?: RunningServer['ports'] };
+          if (j.msg === 'listening') ports = j.ports ?? {};
           if (j.banner === true && typeof j.port === 'number') {
             admin = j.admin === 'off' || j.admin === undefined ? null : j.admin;
             clearTimeout(timer);
@@ -63,6 +70,7 @@ export async function startServer(args: string[] = [], opts: { data?: string; ho
   return {
     port,
     admin,
+    ports,
     data,
     proc,
     logs,
