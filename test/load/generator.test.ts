@@ -14,8 +14,9 @@ import { startFakeUas, type FakeUas } from './support/fake-uas.js';
 import { assertConsistent, assertReportShape } from './support/report-checks.js';
 
 function args(uas: FakeUas, ...rest: string[]): string[] {
-  // --drain bounds the wait for calls in flight; generous so that a slow machine stays correct.
-  return ['--target', `${uas.host}:${uas.port}`, '--drain', '60', ...rest];
+  // --drain and --notify-timeout only bound waits (they end as soon as the answer is there):
+  // generous, so that a slow machine is slower but still correct.
+  return ['--target', `${uas.host}:${uas.port}`, '--drain', '60', '--notify-timeout', '30000', ...rest];
 }
 
 describe('sip-scan', () => {

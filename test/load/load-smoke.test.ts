@@ -22,10 +22,11 @@ describe('comsipl load against the real server', () => {
 
   for (const scenario of ['register', 'publish', 'subscribe'] as const) {
     it(`${scenario}: no failures, every call accounted for`, async () => {
-      // --drain is only an upper bound on waiting for the calls in flight: generous, so that a
-      // slow machine does not turn slowness into failures (timer F stays the RFC's 32 s).
+      // --drain and --notify-timeout are only upper bounds on waiting: generous, so that a slow
+      // machine does not turn slowness into failures (timer F stays the RFC's 32 s).
       const { report } = await runLoad(parseLoadArgs([
         '--target', `127.0.0.1:${server.port}`, '--scenario', scenario, '--rate', '40', '--duration', '1', '--drain', '60',
+        '--notify-timeout', '30000',
       ]));
       assertConsistent(report);
       assert.equal(report.calls.failed, 0, JSON.stringify(report.failures));
