@@ -88,6 +88,11 @@ export class Agent {
     return this.#net.sendErrors;
   }
 
+  /** A socket may still hold unread datagrams (see Transport.mayHaveBacklog). */
+  mayHaveBacklog(): boolean {
+    return this.#net.mayHaveBacklog();
+  }
+
   get sockets(): number {
     return this.#net.count;
   }

@@ -47,12 +47,18 @@ export interface Progress {
 }
 
 /**
- * Tick period: 1 ms keeps the offer smooth; bursts are capped at 50 ms worth of calls. Each
+ * Tick period: 1 ms keeps a high offer smooth, a slow one ticks once per call (at most every
+ * 10 ms, as while draining): a tick costs a timer and an event-loop turn whatever it does.
+ * Bursts are capped at 50 ms worth of calls. Each
  * tick runs from setImmediate, i.e. right after the event loop has read the sockets, so a
- * response already received is matched before timer E could retransmit its request.
+ * response already received is matched before timer E could retransmit its request; while a
+ * socket may still hold unread answers (libuv reads 32 per turn), the tick waits a turn, up to
+ * MAX_READ_TURNS, so the generator's own lateness does not show up as retransmissions.
  */
-const TICK_MS = 1;
+const MIN_TICK_MS = 1;
+const MAX_TICK_MS = 10;
 const MAX_BURST_SECONDS = 0.05;
+const MAX_READ_TURNS = 64;
 
 export async function runShard(o: ShardOptions, onProgress?: (p: Progress) => void): Promise<ShardResult> {
   const agentOpts: AgentOptions = {
@@ -87,12 +93,20 @@ export async function runShard(o: ShardOptions, onProgress?: (p: Progress) => vo
   let drainDeadline = 0;
   let lastProgress = start;
   let maxStartLagMs = 0;
+  let readTurns = 0;
+  const offerTickMs = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, 1000 / o.rate));
 
   await new Promise<void>((resolve) => {
     const afterIo = (): void => {
       setImmediate(loop);
     };
     const loop = (): void => {
+      if (readTurns < MAX_READ_TURNS && agent.mayHaveBacklog()) {
+        readTurns++;
+        setImmediate(loop);
+        return;
+      }
+      readTurns = 0;
       const now = agent.now();
       const elapsed = now - start;
       if (offerEnd === 0) {
@@ -123,7 +137,7 @@ export async function runShard(o: ShardOptions, onProgress?: (p: Progress) => vo
         resolve();
         return;
       }
-      setTimeout(afterIo, TICK_MS);
+      setTimeout(afterIo, offerEnd === 0 ? offerTickMs : MAX_TICK_MS);
     };
     loop();
   });

@@ -5,6 +5,8 @@
 import dgram from 'node:dgram';
 
 const SOCKET_BUFFER = 8 * 1024 * 1024;
+/** libuv reads at most this many datagrams from a UDP socket per event-loop turn (uv__udp_recvmsg). */
+const LIBUV_READS_PER_TURN = 32;
 
 // The target is always numeric (options.ts): answer the lookup at once. Node's default
 // resolves even an IP literal through dns.lookup and a process.nextTick per datagram sent.
@@ -19,10 +21,13 @@ export class Transport {
   readonly #socks: dgram.Socket[];
   readonly #targetHost: string;
   readonly #targetPort: number;
+  /** Datagrams read per socket since the last `mayHaveBacklog()`. */
+  readonly #reads: Int32Array;
   sendErrors = 0;
 
-  private constructor(socks: dgram.Socket[], localHost: string, targetHost: string, targetPort: number) {
+  private constructor(socks: dgram.Socket[], localHost: string, targetHost: string, targetPort: number, count: number) {
     this.#socks = socks;
+    this.#reads = new Int32Array(count);
     this.localHost = localHost;
     this.#targetHost = targetHost;
     this.#targetPort = targetPort;
@@ -32,7 +37,8 @@ export class Transport {
     const v6 = targetHost.includes(':');
     const host = localHost ?? (v6 ? '::1' : '127.0.0.1');
     const socks: dgram.Socket[] = [];
-    const t = new Transport(socks, host, targetHost, targetPort);
+    const t = new Transport(socks, host, targetHost, targetPort, count);
+    const reads = t.#reads;
     try {
       for (let i = 0; i < count; i++) {
         const sock = dgram.createSocket({
@@ -47,7 +53,10 @@ export class Transport {
           });
         });
         const index = i;
-        sock.on('message', (buf, rinfo) => onDatagram(index, buf, rinfo.port, rinfo.address));
+        sock.on('message', (buf, rinfo) => {
+          reads[index]!++;
+          onDatagram(index, buf, rinfo.port, rinfo.address);
+        });
         // Send failures (ENOBUFS under overload) are counted; timer E retransmits anyway.
         sock.on('error', () => {
           t.sendErrors++;
@@ -58,6 +67,19 @@ export class Transport {
       throw err;
     }
     return t;
+  }
+
+  /**
+   * True when a socket delivered a full libuv batch since the last call: more datagrams may be
+   * waiting in its kernel buffer. Resets the counts.
+   */
+  mayHaveBacklog(): boolean {
+    let full = false;
+    for (let i = 0; i < this.#reads.length; i++) {
+      if (this.#reads[i]! >= LIBUV_READS_PER_TURN) full = true;
+      this.#reads[i] = 0;
+    }
+    return full;
   }
 
   get count(): number {
