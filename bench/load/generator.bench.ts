@@ -8,6 +8,8 @@
 // ≥ 0.1 % failed calls, ≥ 0.1 % retransmitted requests, or fewer than 97 % of the offered
 // calls started (the generator fell behind its own schedule).
 // cpu µs/call is this process's CPU time (all threads) over the step divided by the calls started.
+// The raw-dgram rows are the floor: a bare Node UDP loop with no SIP logic (raw-dgram.ts; its
+// "retrans" column is the answers it never got). A low floor means a busy machine.
 // GENERATOR_BEFORE=<dist dir of another build> runs that build's generator at every step too,
 // right before this one, for a back-to-back before/after comparison in one run;
 // GENERATOR_SCENARIOS=register,publish limits the plans run.
@@ -17,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { LoadReport } from '../../src/load/stats.js';
+import { runRaw } from './raw-dgram.js';
 
 const HERE = resolve(fileURLToPath(import.meta.url), '..');
 const REPO = resolve(HERE, '../../..');
@@ -28,6 +31,7 @@ interface Generator {
 }
 
 interface Plan {
+  /** A generator scenario, or 'raw-dgram': the bare Node UDP floor (raw-dgram.ts). */
   scenario: string;
   extra: string[];
   rates: number[];
@@ -35,6 +39,8 @@ interface Plan {
 }
 
 const PLANS: Plan[] = [
+  { scenario: 'raw-dgram', extra: ['--workers', '1'], rates: [20_000, 35_000, 50_000, 65_000, 80_000], needsPresence: false },
+  { scenario: 'raw-dgram', extra: ['--workers', '2'], rates: [35_000, 50_000, 65_000, 80_000, 100_000], needsPresence: false },
   { scenario: 'register', extra: ['--workers', '1'], rates: [10_000, 20_000, 30_000, 40_000], needsPresence: false },
   { scenario: 'register', extra: ['--workers', '2'], rates: [20_000, 35_000, 50_000, 65_000, 80_000], needsPresence: false },
   { scenario: 'publish', extra: ['--workers', '2'], rates: [5_000, 10_000, 15_000, 20_000, 30_000], needsPresence: true },
@@ -80,6 +86,26 @@ function row(g: Generator, plan: Plan, rate: number, r: LoadReport, cpuUs: numbe
   return `${cols.join(' ')}\n`;
 }
 
+/** The bare dgram loop at each rate until it loses answers or falls behind. */
+async function rawFloor(plan: Plan, port: number): Promise<void> {
+  const threads = Number(plan.extra[1]);
+  for (const rate of plan.rates) {
+    const cpu0 = process.cpuUsage();
+    const r = await runRaw(port, rate, STEP_SECONDS, threads);
+    const cpu = process.cpuUsage(cpu0);
+    const ok = r.received >= r.sent * 0.999 && r.sent >= rate * STEP_SECONDS * 0.97;
+    const cols = [
+      plan.scenario.padEnd(9), plan.extra.join(' ').padEnd(26), 'floor'.padEnd(6), String(rate).padStart(7),
+      String(Math.round(r.sent / STEP_SECONDS)).padStart(9), String(Math.round(r.received / STEP_SECONDS)).padStart(9),
+      String(Math.round(r.sent / STEP_SECONDS)).padStart(8), '0'.padStart(8), '-'.padStart(7), String(r.sent - r.received).padStart(8),
+      '-'.padStart(8), '-'.padStart(9), '-'.padStart(8), String(Math.round((cpu.user + cpu.system) / Math.max(1, r.sent))).padStart(7),
+      ok ? 'clean' : '-',
+    ];
+    process.stdout.write(`${cols.join(' ')}\n`);
+    if (!ok) return;
+  }
+}
+
 export async function run(): Promise<void> {
   const generators = [await loadGenerator('after', resolve(HERE, '../..'))];
   const before = process.env.GENERATOR_BEFORE;
@@ -96,6 +122,10 @@ export async function run(): Promise<void> {
     const only = (process.env.GENERATOR_SCENARIOS ?? '').split(',').filter((x) => x !== '');
     for (const plan of PLANS) {
       if ((plan.needsPresence && !presence) || (only.length > 0 && !only.includes(plan.scenario))) continue;
+      if (plan.scenario === 'raw-dgram') {
+        await rawFloor(plan, port);
+        continue;
+      }
       const live = new Set(generators);
       for (const rate of plan.rates) {
         for (const g of generators) {
