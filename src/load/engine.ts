@@ -49,11 +49,11 @@ export interface Progress {
 /**
  * Tick period: 1 ms keeps a high offer smooth, a slow one ticks once per call (at most every
  * 10 ms, as while draining): a tick costs a timer and an event-loop turn whatever it does.
- * Bursts are capped at 50 ms worth of calls. Each
- * tick runs from setImmediate, i.e. right after the event loop has read the sockets, so a
- * response already received is matched before timer E could retransmit its request; while a
- * socket may still hold unread answers (libuv reads 32 per turn), the tick waits a turn, up to
- * MAX_READ_TURNS, so the generator's own lateness does not show up as retransmissions.
+ * Bursts are capped at 50 ms worth of calls. Each tick runs from setImmediate, i.e. right after
+ * the event loop has read the sockets, so a response already received is matched before timer
+ * E could retransmit its request; while a socket may still hold unread answers (libuv reads 32
+ * per turn), the tick waits a turn, up to MAX_READ_TURNS, so that the generator's own lateness
+ * does not show up as retransmissions.
  */
 const MIN_TICK_MS = 1;
 const MAX_TICK_MS = 10;

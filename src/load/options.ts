@@ -40,7 +40,7 @@ export const USAGE = `usage: comsipl load [options]
   --watchers K           watchers per presentity for fanout (default 10, max ${CAPS.watchers})
   --expires S            Expires asked for (default 3600)
   --workers T            generator threads, users sharded across them (default 1, max ${CAPS.workers});
-                         above ~20,000 requests/s use 2 or more
+                         above ~25,000 requests/s use 2 or more
   --sockets N            UDP sockets per thread, calls spread over them (default 1, max ${CAPS.sockets})
   --notify-timeout MS    how long a scenario waits for an expected NOTIFY (default 5000)
   --drain S              max wait for in-flight calls after the last start (default 35, max ${CAPS.drainS})
