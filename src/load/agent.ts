@@ -1,27 +1,37 @@
-// One UDP socket shared by all simulated user agents of a shard: sends requests through the
-// client transactions, routes responses back to them, and acts as UAS for NOTIFY (answers
-// 200 per RFC 6665 §4.1.3, 481 for unknown dialogs per RFC 6665 §4.1.3 / RFC 3261 §12.2.2).
-import dgram from 'node:dgram';
+// The simulated user agents of one shard: sends requests through the client transactions,
+// routes responses back to them, and acts as UAS for NOTIFY (answers 200 per RFC 6665
+// §4.1.3, 481 for unknown dialogs per RFC 6665 §4.1.3 / RFC 3261 §12.2.2). One SipView and
+// one HoleValues are reused for every datagram and request: the per-request work is a
+// template copy, a send, a byte scan and a few typed-array writes.
 import { performance } from 'node:perf_hooks';
 import { DeadlineQueue } from './deadline-queue.js';
-import { Dialog, type NotifyPredicate, type NotifyWaiter } from './dialog.js';
-import {
-  aor, buildPublish, buildRegister, buildResponse, buildSubscribe, type Endpoint, type PublishArgs,
-} from './messages.js';
-import { isKeepAlive, scanMessage, type ScannedMessage } from './sip-scan.js';
+import { Dialog, WANT_MARKER, type NotifyWaiter } from './dialog.js';
+import { NO_DIALOG_481, NOT_IMPLEMENTED_501, OK_200, respond, type Endpoint } from './messages.js';
+import { RequestTemplates, userName, type Role } from './requests.js';
+import { F_CALL_ID, F_ETAG, isKeepAlive, M_NOTIFY, M_OPTIONS, M_PUBLISH, M_REGISTER, M_SUBSCRIBE, SipView } from './sip-view.js';
 import { Stats } from './stats.js';
-import { RFC_TIMERS, UacTransactions, type TimerConfig, type TxResult } from './uac-transaction.js';
+import { HoleValues, type SipTemplate } from './template.js';
+import { Transport } from './transport.js';
+import { RFC_TIMERS, UacTransactions, type TimerConfig } from './uac-transaction.js';
 
 export interface AgentOptions {
   targetHost: string;
   targetPort: number;
   /** Local address to bind (numeric); defaults to the target's family loopback. */
   localHost?: string;
-  /** Distinguishes shards and runs in Call-IDs, tags and user names. */
+  /** UDP sockets of this shard (default 1). */
+  sockets?: number;
+  /** Distinguishes shards and runs in Call-IDs, tags, branches and user names. */
   idPrefix: string;
   timers?: TimerConfig;
   /** How long a scenario waits for an expected NOTIFY. */
   notifyTimeoutMs: number;
+}
+
+export interface PublishResult {
+  status: number;
+  /** SIP-ETag of a 2xx (RFC 3903 §4.1), '' when absent. */
+  etag: string;
 }
 
 /**
@@ -30,50 +40,40 @@ export interface AgentOptions {
  * every dialog of a long run in memory for a full timer F.
  */
 const LINGER_MS = 8_000;
-const SOCKET_BUFFER = 8 * 1024 * 1024;
 
 export class Agent {
   readonly stats = new Stats();
-  readonly ep: Endpoint;
   readonly idPrefix: string;
-  readonly #sock: dgram.Socket;
   readonly #opts: AgentOptions;
+  readonly #net: Transport;
   readonly #tx: UacTransactions;
+  readonly #templates: RequestTemplates[];
+  readonly #endpoints: Endpoint[];
+  readonly #view = new SipView();
+  readonly #values = new HoleValues();
   readonly #dialogs = new Map<string, Dialog>();
   readonly #linger = new DeadlineQueue<Dialog>();
   readonly #waits = new DeadlineQueue<NotifyWaiter>();
   #seq = 0;
   #aborted = false;
-  sendErrors = 0;
 
-  private constructor(sock: dgram.Socket, opts: AgentOptions, ep: Endpoint) {
-    this.#sock = sock;
+  private constructor(net: Transport, opts: AgentOptions) {
+    this.#net = net;
     this.#opts = opts;
-    this.ep = ep;
     this.idPrefix = opts.idPrefix;
-    this.#tx = new UacTransactions((b) => this.#send(b), this.stats, opts.timers ?? RFC_TIMERS);
-    sock.on('message', (buf) => this.#onMessage(buf));
-    // Send failures (ENOBUFS under overload) are counted; timer E retransmits anyway.
-    sock.on('error', () => {
-      this.sendErrors++;
-    });
+    const domain = opts.targetHost.includes(':') ? `[${opts.targetHost}]` : opts.targetHost;
+    this.#endpoints = Array.from({ length: net.count }, (_, i) => ({ localHost: net.localHost, localPort: net.port(i), domain }));
+    this.#templates = this.#endpoints.map((ep) => new RequestTemplates(ep, opts.idPrefix));
+    this.#tx = new UacTransactions(opts.idPrefix, (sock, buf) => net.send(sock, buf), this.stats, opts.timers ?? RFC_TIMERS);
   }
 
   static async open(opts: AgentOptions): Promise<Agent> {
-    const v6 = opts.targetHost.includes(':');
-    const localHost = opts.localHost ?? (v6 ? '::1' : '127.0.0.1');
-    const sock = dgram.createSocket({
-      type: v6 ? 'udp6' : 'udp4', recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER,
+    let agent: Agent | null = null;
+    const net = await Transport.open(opts.sockets ?? 1, opts.targetHost, opts.targetPort, opts.localHost, (sock, buf, port, address) => {
+      if (agent !== null) agent.#onDatagram(sock, buf, port, address);
     });
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.bind(0, localHost, () => {
-        sock.off('error', reject);
-        resolve();
-      });
-    });
-    const ep: Endpoint = { localHost, localPort: sock.address().port, domain: opts.targetHost.includes(':') ? `[${opts.targetHost}]` : opts.targetHost };
-    return new Agent(sock, opts, ep);
+    agent = new Agent(net, opts);
+    return agent;
   }
 
   now(): number {
@@ -84,49 +84,99 @@ export class Agent {
     return this.#tx.inFlight;
   }
 
-  /** A fresh token unique within this shard and run. */
-  nextId(): string {
-    return `${this.idPrefix}${(this.#seq++).toString(36)}`;
+  get sendErrors(): number {
+    return this.#net.sendErrors;
   }
 
-  register(user: string, expires: number): Promise<TxResult> {
-    const id = this.nextId();
-    const r = { branch: `z9hG4bK${id}`, callId: `${id}@load`, cseq: 1, fromTag: id, toTag: '' };
-    return this.#tx.request(r.branch, 'REGISTER', buildRegister(this.ep, r, user, expires), this.now());
+  /** A socket may still hold unread datagrams (see Transport.mayHaveBacklog). */
+  mayHaveBacklog(): boolean {
+    return this.#net.mayHaveBacklog();
   }
 
-  publish(a: PublishArgs): Promise<TxResult> {
-    const id = this.nextId();
-    const r = { branch: `z9hG4bK${id}`, callId: `${id}@load`, cseq: 1, fromTag: id, toTag: '' };
-    return this.#tx.request(r.branch, 'PUBLISH', buildPublish(this.ep, r, a), this.now());
+  get sockets(): number {
+    return this.#net.count;
   }
 
-  /** Initial SUBSCRIBE; the dialog exists before the 200 so an early NOTIFY finds it. */
-  async subscribe(watcher: string, presentity: string, expires: number): Promise<{ res: TxResult; dialog: Dialog }> {
-    const id = this.nextId();
-    const dialog = new Dialog(`${id}@load`, id, watcher, presentity);
-    this.#dialogs.set(dialog.callId, dialog);
-    const r = { branch: `z9hG4bK${id}`, callId: dialog.callId, cseq: dialog.cseq, fromTag: id, toTag: '' };
-    const buf = buildSubscribe(this.ep, r, { watcher, presentity, expires, requestUri: aor(presentity, this.ep) });
-    const res = await this.#tx.request(r.branch, 'SUBSCRIBE', buf, this.now());
-    if (res.msg !== null && res.status < 300) dialog.learnFromResponse(res.msg);
-    return { res, dialog };
+  /** The socket a call uses: calls are spread round-robin. */
+  sockOf(n: number): number {
+    return n % this.#net.count;
+  }
+
+  endpoint(sock: number): Endpoint {
+    return this.#endpoints[sock]!;
+  }
+
+  templates(sock: number): RequestTemplates {
+    return this.#templates[sock]!;
+  }
+
+  /** A fresh number unique within this shard and run (for markers and the like). */
+  nextId(): number {
+    return this.#seq++;
+  }
+
+  /** Send an out-of-dialog request for call n (watcher idx) and resolve with its final status (408 on timer F). */
+  request(method: number, sock: number, tpl: SipTemplate, n: number, idx = 0, s0 = ''): Promise<number> {
+    return new Promise<number>((resolve) => {
+      if (this.#tx.closed) return resolve(408);
+      const slot = this.#tx.begin(method, sock, resolve);
+      this.#values.str[0] = s0;
+      this.#tx.send(slot, tpl.render(this.#values.set(slot, this.#tx.genOf(slot), n, idx)), this.now());
+    });
+  }
+
+  register(sock: number, tpl: SipTemplate, n: number): Promise<number> {
+    return this.request(M_REGISTER, sock, tpl, n);
+  }
+
+  /** PUBLISH; `ifMatch` fills the template's SIP-If-Match (RFC 3903 §4.4). */
+  publish(sock: number, tpl: SipTemplate, n: number, ifMatch: string): Promise<PublishResult> {
+    return new Promise<PublishResult>((resolve) => {
+      if (this.#tx.closed) return resolve({ status: 408, etag: '' });
+      const slot = this.#tx.begin(M_PUBLISH, sock, (status, res) => resolve({ status, etag: res === null ? '' : res.str(F_ETAG) }));
+      this.#values.str[0] = ifMatch;
+      this.#tx.send(slot, tpl.render(this.#values.set(slot, this.#tx.genOf(slot), n, 0)), this.now());
+    });
+  }
+
+  /** Initial SUBSCRIBE; the dialog exists before the 200 so that an early NOTIFY finds it. */
+  subscribe(sock: number, tpl: SipTemplate, call: { n: number; idx: number; watcher: Role; presentity: Role }): Promise<{ status: number; dialog: Dialog | null }> {
+    return new Promise((resolve) => {
+      if (this.#tx.closed) return resolve({ status: 408, dialog: null });
+      let dialog: Dialog | null = null;
+      const slot = this.#tx.begin(M_SUBSCRIBE, sock, (status, res) => {
+        if (res !== null && status >= 200 && status < 300) dialog!.learnFromResponse(res);
+        resolve({ status, dialog });
+      });
+      const gen = this.#tx.genOf(slot);
+      dialog = new Dialog(this.idPrefix, slot, gen, sock, call);
+      this.#dialogs.set(dialog.callId, dialog);
+      this.#tx.send(slot, tpl.render(this.#values.set(slot, gen, call.n, call.idx)), this.now());
+    });
   }
 
   /** In-dialog SUBSCRIBE (refresh, or Expires 0 to end it, RFC 6665 §4.1.2.3). */
-  resubscribe(d: Dialog, expires: number): Promise<TxResult> {
-    d.cseq++;
-    const r = { branch: `z9hG4bK${this.nextId()}`, callId: d.callId, cseq: d.cseq, fromTag: d.fromTag, toTag: d.toTag };
-    const requestUri = d.remoteTarget !== '' ? d.remoteTarget : aor(d.presentity, this.ep);
-    const buf = buildSubscribe(this.ep, r, { watcher: d.watcher, presentity: d.presentity, expires, requestUri });
-    return this.#tx.request(r.branch, 'SUBSCRIBE', buf, this.now());
+  resubscribe(d: Dialog, expires: number): Promise<number> {
+    return new Promise<number>((resolve) => {
+      if (this.#tx.closed) return resolve(408);
+      d.cseq++;
+      const tpl = this.#templates[d.sock]!.subscribeInDialog(d.watcher, d.presentity);
+      const slot = this.#tx.begin(M_SUBSCRIBE, d.sock, resolve);
+      const v = this.#values;
+      // Request-URI: the 2xx's Contact (RFC 6665 §4.1.2.1), else the presentity's AoR.
+      v.str[0] = d.remoteTarget !== '' ? d.remoteTarget : `sip:${userName(d.presentity, this.idPrefix, d.n, d.idx)}@${this.#endpoints[d.sock]!.domain}`;
+      v.str[1] = d.toTag;
+      v.str[2] = String(d.cseq);
+      v.str[3] = String(expires);
+      this.#tx.send(slot, tpl.render(v.set(slot, this.#tx.genOf(slot), d.n, d.idx).dialog(d.idSlot, d.idGen)), this.now());
+    });
   }
 
-  /** Wait (bounded by notifyTimeoutMs) for a NOTIFY on `d` matching `pred`; null on timeout. */
-  waitNotify(d: Dialog, pred: NotifyPredicate): Promise<ScannedMessage | null> {
-    if (this.#aborted) return Promise.resolve(null);
+  /** Wait (bounded by notifyTimeoutMs) for a NOTIFY on `d`; false on timeout. */
+  waitNotify(d: Dialog, want: number, marker: Buffer | null = null): Promise<boolean> {
+    if (this.#aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const w = d.take(pred, resolve);
+      const w = d.take(want, want === WANT_MARKER ? marker : null, resolve);
       if (w !== null) this.#waits.push(this.now() + this.#opts.notifyTimeoutMs, w);
     });
   }
@@ -144,7 +194,7 @@ export class Agent {
     });
   }
 
-  /** End of run: resolve every pending transaction (408) so scenarios finish. */
+  /** End of run: every pending transaction ends as 408 and every NOTIFY wait as missing, so scenarios finish. */
   abortAll(): void {
     this.#aborted = true;
     this.#tx.abortAll();
@@ -152,37 +202,30 @@ export class Agent {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.#sock.close(() => resolve()));
+    return this.#net.close();
   }
 
-  #send(buf: Buffer): void {
-    this.#sock.send(buf, this.#opts.targetPort, this.#opts.targetHost);
-  }
-
-  #onMessage(buf: Buffer): void {
+  #onDatagram(sock: number, buf: Buffer, port: number, address: string): void {
     if (isKeepAlive(buf)) return;
-    const m = scanMessage(buf);
-    if (m === null) return;
+    const m = this.#view;
+    if (!m.scan(buf)) return;
     if (!m.isRequest) {
       this.#tx.onResponse(m, this.now());
       return;
     }
-    if (m.method === 'NOTIFY') {
-      this.#onNotify(m);
-      return;
-    }
+    if (m.method === M_NOTIFY) this.#onNotify(sock, m, port, address);
     // OPTIONS pings get 200; anything else is not something a watcher implements.
-    this.#send(m.method === 'OPTIONS' ? buildResponse(m, 200, 'OK') : buildResponse(m, 501, 'Not Implemented'));
+    else this.#net.sendTo(sock, respond(m, m.method === M_OPTIONS ? OK_200 : NOT_IMPLEMENTED_501), port, address);
   }
 
-  #onNotify(m: ScannedMessage): void {
-    const d = this.#dialogs.get(m.callId);
-    if (d === undefined || (d.fromTag !== '' && m.toTag !== d.fromTag)) {
+  #onNotify(sock: number, m: SipView, port: number, address: string): void {
+    const d = this.#dialogs.get(m.str(F_CALL_ID));
+    if (d === undefined || !d.owns(m)) {
       this.stats.strayNotifies++;
-      this.#send(buildResponse(m, 481, 'Call/Transaction Does Not Exist'));
+      this.#net.sendTo(sock, respond(m, NO_DIALOG_481), port, address);
       return;
     }
-    this.#send(buildResponse(m, 200, 'OK'));
+    this.#net.sendTo(sock, respond(m, OK_200), port, address);
     if (m.cseq <= d.lastNotifyCseq) {
       this.stats.notifyRetrans++;
       return;

@@ -18,7 +18,7 @@ function shardOptions(o: LoadOptions, shard: number, runId: string): ShardOption
   const share = (total: number): number =>
     Number.isFinite(total) ? Math.floor(total / o.workers) + (shard < total % o.workers ? 1 : 0) : total;
   return {
-    scenario: o.scenario, targetHost: o.targetHost, targetPort: o.targetPort, rate: o.rate / o.workers,
+    scenario: o.scenario, targetHost: o.targetHost, targetPort: o.targetPort, sockets: o.sockets, rate: o.rate / o.workers,
     count: share(o.count), durationMs: o.durationS * 1000, drainMs: o.drainS * 1000,
     idPrefix: `${runId}${shard.toString(36)}x`, notifyTimeoutMs: o.notifyTimeoutMs, watchers: o.watchers,
     expires: o.expires, timers: { ...RFC_TIMERS, timerFMs: o.timerFMs },
@@ -62,7 +62,8 @@ export async function runLoad(o: LoadOptions, progress?: (line: string) => void)
   const wallSeconds = Math.max(...results.map((r) => r.wallMs)) / 1000;
   const report = buildReport(results.map((r) => r.stats), {
     scenario: o.scenario, target: `${o.targetHost.includes(':') ? `[${o.targetHost}]` : o.targetHost}:${o.targetPort}`,
-    offeredRate: o.rate, wallSeconds,
+    offeredRate: o.rate, wallSeconds, offerSeconds: Math.max(...results.map((r) => r.offerMs)) / 1000,
+    maxStartLagMs: Math.max(...results.map((r) => r.maxStartLagMs)),
   });
   return { report, sendErrors: results.reduce((a, r) => a + r.sendErrors, 0) };
 }

@@ -10,6 +10,8 @@ export interface ShardOptions {
   scenario: ScenarioName;
   targetHost: string;
   targetPort: number;
+  /** UDP sockets of this shard. */
+  sockets: number;
   /** New calls per second for this shard. */
   rate: number;
   /** Calls to start (bounded run); Infinity means "until durationMs". */
@@ -30,6 +32,8 @@ export interface ShardResult {
   wallMs: number;
   /** ms during which calls were being started. */
   offerMs: number;
+  /** Longest delay of a call start behind its schedule (the generator falling behind its offer). */
+  maxStartLagMs: number;
   sendErrors: number;
 }
 
@@ -42,13 +46,23 @@ export interface Progress {
   inFlightCalls: number;
 }
 
-/** Tick period: 1 ms keeps the offer smooth; bursts are capped at 50 ms worth of calls. */
-const TICK_MS = 1;
+/**
+ * Tick period: 1 ms keeps a high offer smooth, a slow one ticks once per call (at most every
+ * 10 ms, as while draining): a tick costs a timer and an event-loop turn whatever it does.
+ * Bursts are capped at 50 ms worth of calls. Each tick runs from setImmediate, i.e. right after
+ * the event loop has read the sockets, so a response already received is matched before timer
+ * E could retransmit its request; while a socket may still hold unread answers (libuv reads 32
+ * per turn), the tick waits a turn, up to MAX_READ_TURNS, so that the generator's own lateness
+ * does not show up as retransmissions.
+ */
+const MIN_TICK_MS = 1;
+const MAX_TICK_MS = 10;
 const MAX_BURST_SECONDS = 0.05;
+const MAX_READ_TURNS = 64;
 
 export async function runShard(o: ShardOptions, onProgress?: (p: Progress) => void): Promise<ShardResult> {
   const agentOpts: AgentOptions = {
-    targetHost: o.targetHost, targetPort: o.targetPort, idPrefix: o.idPrefix, notifyTimeoutMs: o.notifyTimeoutMs,
+    targetHost: o.targetHost, targetPort: o.targetPort, sockets: o.sockets, idPrefix: o.idPrefix, notifyTimeoutMs: o.notifyTimeoutMs,
   };
   if (o.timers !== undefined) agentOpts.timers = o.timers;
   const agent = await Agent.open(agentOpts);
@@ -58,19 +72,18 @@ export async function runShard(o: ShardOptions, onProgress?: (p: Progress) => vo
   let inFlightCalls = 0;
   let lastEnd = 0;
 
+  // Two shared handlers rather than closures per call.
+  const ended = (fail: string | null): void => {
+    if (fail === null) stats.callsOk++;
+    else stats.recordFailure(fail);
+    inFlightCalls--;
+    lastEnd = agent.now();
+  };
+  const crashed = (err: unknown): void => ended(`exception ${(err as Error)?.message ?? String(err)}`);
   const launch = (n: number): void => {
     stats.callsStarted++;
     inFlightCalls++;
-    scenario(agent, n, sopts).then(
-      (fail) => {
-        if (fail === null) stats.callsOk++;
-        else stats.recordFailure(fail);
-      },
-      (err: unknown) => stats.recordFailure(`exception ${(err as Error)?.message ?? String(err)}`),
-    ).finally(() => {
-      inFlightCalls--;
-      lastEnd = agent.now();
-    });
+    scenario(agent, n, sopts).then(ended, crashed);
   };
 
   const start = agent.now();
@@ -79,18 +92,34 @@ export async function runShard(o: ShardOptions, onProgress?: (p: Progress) => vo
   let offerEnd = 0;
   let drainDeadline = 0;
   let lastProgress = start;
+  let maxStartLagMs = 0;
+  let readTurns = 0;
+  const offerTickMs = Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, 1000 / o.rate));
 
   await new Promise<void>((resolve) => {
+    const afterIo = (): void => {
+      setImmediate(loop);
+    };
     const loop = (): void => {
+      if (readTurns < MAX_READ_TURNS && agent.mayHaveBacklog()) {
+        readTurns++;
+        setImmediate(loop);
+        return;
+      }
+      readTurns = 0;
       const now = agent.now();
       const elapsed = now - start;
       if (offerEnd === 0) {
         const due = Math.min(o.count, Math.floor((o.rate * elapsed) / 1000) + 1);
+        const first = started;
         let burst = 0;
         while (started < due && burst < maxBurst) {
           launch(started++);
           burst++;
         }
+        // How late the first call of this burst started against its schedule (call k is due at k / rate).
+        const lag = elapsed - (first * 1000) / o.rate;
+        if (burst > 0 && lag > maxStartLagMs) maxStartLagMs = lag;
         if (started >= o.count || elapsed >= o.durationMs) {
           offerEnd = now;
           drainDeadline = now + o.drainMs;
@@ -108,7 +137,7 @@ export async function runShard(o: ShardOptions, onProgress?: (p: Progress) => vo
         resolve();
         return;
       }
-      setTimeout(loop, TICK_MS);
+      setTimeout(afterIo, offerEnd === 0 ? offerTickMs : MAX_TICK_MS);
     };
     loop();
   });
@@ -123,6 +152,7 @@ export async function runShard(o: ShardOptions, onProgress?: (p: Progress) => vo
     stats: stats.snapshot(),
     wallMs: Math.max(lastEnd, offerEnd) - start,
     offerMs: offerEnd - start,
+    maxStartLagMs,
     sendErrors: agent.sendErrors,
   };
   await agent.close();

@@ -4,6 +4,7 @@
 // percentiles stay exact to 3 significant digits whatever the run length.
 import hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
+import { METHOD_NAMES } from './sip-view.js';
 
 function newHistogram(): Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
@@ -37,21 +38,17 @@ export class Stats {
   notifies = 0;
   notifyRetrans = 0;
   strayNotifies = 0;
-  readonly responses = new Map<number, number>();
+  /** Final responses by status code (index). */
+  readonly #responses = new Float64Array(700);
   readonly failures = new Map<string, number>();
-  readonly #latency = new Map<string, Histogram>();
-  readonly #all = newHistogram();
+  /** Per method id (sip-view.ts M_*), created on first use. */
+  readonly #latency: (Histogram | undefined)[] = [];
 
-  recordResponse(method: string, status: number, latencyUs: number): void {
-    this.responses.set(status, (this.responses.get(status) ?? 0) + 1);
-    let h = this.#latency.get(method);
-    if (h === undefined) {
-      h = newHistogram();
-      this.#latency.set(method, h);
-    }
+  recordResponse(method: number, status: number, latencyUs: number): void {
+    this.#responses[status >= 0 && status < 700 ? status : 0]++;
+    const h = this.#latency[method] ?? (this.#latency[method] = newHistogram());
     const v = Math.max(1, Math.round(latencyUs));
     h.recordValue(v);
-    this.#all.recordValue(v);
   }
 
   recordFailure(reason: string): void {
@@ -60,13 +57,22 @@ export class Stats {
   }
 
   snapshot(): StatsSnapshot {
-    const latency: Record<string, string> = { ALL: hdr.encodeIntoCompressedBase64(this.#all) };
-    for (const [m, h] of this.#latency) latency[m] = hdr.encodeIntoCompressedBase64(h);
+    // ALL is the sum of the per-method histograms, made here rather than recorded twice per response.
+    const all = newHistogram();
+    for (const h of this.#latency) if (h !== undefined) all.add(h);
+    const latency: Record<string, string> = { ALL: hdr.encodeIntoCompressedBase64(all) };
+    this.#latency.forEach((h, m) => {
+      if (h !== undefined) latency[METHOD_NAMES[m]!] = hdr.encodeIntoCompressedBase64(h);
+    });
+    const responses: Record<string, number> = {};
+    this.#responses.forEach((n, status) => {
+      if (n > 0) responses[String(status)] = n;
+    });
     return {
       callsStarted: this.callsStarted, callsOk: this.callsOk, callsFailed: this.callsFailed,
       requests: this.requests, retransmissions: this.retransmissions, timeouts: this.timeouts,
       notifies: this.notifies, notifyRetrans: this.notifyRetrans, strayNotifies: this.strayNotifies,
-      responses: Object.fromEntries([...this.responses].map(([k, v]) => [String(k), v])),
+      responses,
       failures: Object.fromEntries(this.failures),
       latency,
     };
@@ -86,6 +92,8 @@ export interface LoadReport {
   target: string;
   offeredRate: number;
   wallSeconds: number;
+  /** What the generator achieved of its offer: calls started per second while starting, and its worst lateness. */
+  offer: { startedPerSecond: number; maxStartLagMs: number };
   calls: { started: number; ok: number; failed: number };
   callsPerSecond: number;
   requests: number;
@@ -116,10 +124,12 @@ function summarize(h: Histogram): LatencySummary {
 
 /** Merge shard snapshots into one report; rates come from the caller's wall clock. */
 export function buildReport(
-  parts: StatsSnapshot[], meta: { scenario: string; target: string; offeredRate: number; wallSeconds: number },
+  parts: StatsSnapshot[],
+  meta: { scenario: string; target: string; offeredRate: number; wallSeconds: number; offerSeconds: number; maxStartLagMs: number },
 ): LoadReport {
   const r: LoadReport = {
-    ...meta, calls: { started: 0, ok: 0, failed: 0 }, callsPerSecond: 0, requests: 0, requestsPerSecond: 0,
+    scenario: meta.scenario, target: meta.target, offeredRate: meta.offeredRate, wallSeconds: meta.wallSeconds,
+    offer: { startedPerSecond: 0, maxStartLagMs: Math.round(meta.maxStartLagMs * 1000) / 1000 }, calls: { started: 0, ok: 0, failed: 0 }, callsPerSecond: 0, requests: 0, requestsPerSecond: 0,
     retransmissions: 0, timeouts: 0, notifies: { received: 0, retransmitted: 0, stray: 0 },
     responses: {}, failures: {}, latencyMs: {},
   };
@@ -144,16 +154,21 @@ export function buildReport(
     }
   }
   const secs = Math.max(meta.wallSeconds, 1e-3);
+  r.offer.startedPerSecond = Math.round((r.calls.started / Math.max(meta.offerSeconds, 1e-3)) * 10) / 10;
   r.callsPerSecond = Math.round((r.calls.ok / secs) * 10) / 10;
   r.requestsPerSecond = Math.round((r.requests / secs) * 10) / 10;
   for (const [m, h] of hist) r.latencyMs[m] = summarize(h);
   return r;
 }
 
+/** A start later than this means the generator, not the server, was the bottleneck for a while. */
+const LAG_WARNING_MS = 100;
+
 /** Human-readable final table. */
 export function formatReport(r: LoadReport): string {
   const lines = [
     `scenario ${r.scenario}  target ${r.target}  offered ${r.offeredRate} calls/s  wall ${r.wallSeconds.toFixed(2)} s`,
+    `offer     ${r.offer.startedPerSecond} calls/s started  worst start lag ${r.offer.maxStartLagMs.toFixed(1)} ms`,
     `calls     started ${r.calls.started}  ok ${r.calls.ok}  failed ${r.calls.failed}  -> ${r.callsPerSecond} ok calls/s`,
     `requests  sent ${r.requests} (${r.requestsPerSecond}/s)  retransmissions ${r.retransmissions}  timeouts ${r.timeouts}`,
     `notifies  received ${r.notifies.received}  retransmitted-by-server ${r.notifies.retransmitted}  stray ${r.notifies.stray}`,
@@ -161,6 +176,10 @@ export function formatReport(r: LoadReport): string {
   ];
   const failures = Object.entries(r.failures);
   if (failures.length > 0) lines.push(`failures  ${failures.map(([k, v]) => `${k}: ${v}`).join('  ')}`);
+  if (r.offer.maxStartLagMs > LAG_WARNING_MS || r.offer.startedPerSecond < r.offeredRate * 0.97) {
+    lines.push('warning   the generator fell behind its own schedule (CPU-bound?): the offer was lower than asked and the' +
+      ' latencies include its own delays; add --workers or lower --rate');
+  }
   lines.push('latency (ms)   count        p50        p90        p99        max');
   for (const [m, s] of Object.entries(r.latencyMs)) {
     const cols = [s.p50, s.p90, s.p99, s.max].map((v) => v.toFixed(3).padStart(10)).join(' ');

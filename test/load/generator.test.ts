@@ -1,17 +1,22 @@
 // The built-in load generator against the fake UAS: every scenario completes without
 // failures, retransmissions and timeouts are counted, NOTIFY-before-200 is handled.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runLoad } from '../../src/load/cli.js';
 import { buildResponse } from '../../src/load/messages.js';
 import { parseLoadArgs, UsageError } from '../../src/load/options.js';
 import { scanMessage } from '../../src/load/sip-scan.js';
-import { readFixture } from '../support/fixtures.js';
+import { readFixture, REPO_ROOT } from '../support/fixtures.js';
 import { startFakeUas, type FakeUas } from './support/fake-uas.js';
+import { assertConsistent, assertReportShape } from './support/report-checks.js';
 
 function args(uas: FakeUas, ...rest: string[]): string[] {
-  return ['--target', `${uas.host}:${uas.port}`, '--drain', '10', ...rest];
+  // --drain and --notify-timeout only bound waits (they end as soon as the answer is there):
+  // generous, so that a slow machine is slower but still correct.
+  return ['--target', `${uas.host}:${uas.port}`, '--drain', '60', '--notify-timeout', '30000', ...rest];
 }
 
 describe('sip-scan', () => {
@@ -61,6 +66,9 @@ describe('options', () => {
     assert.throws(() => parseLoadArgs(['--scenario', 'invite']), UsageError);
     assert.throws(() => parseLoadArgs(['--duration', '100000']), UsageError);
     assert.throws(() => parseLoadArgs(['--target', 'example.com:5060']), UsageError);
+    assert.equal(parseLoadArgs([]).sockets, 1);
+    assert.equal(parseLoadArgs(['--sockets', '4']).sockets, 4);
+    assert.throws(() => parseLoadArgs(['--sockets', '0']), UsageError);
   });
 });
 
@@ -76,15 +84,17 @@ describe('generator against the fake UAS', () => {
   ] as const) {
     it(`${scenario}: every call succeeds`, async () => {
       const before = uas.counters.requests;
+      const retransBefore = uas.counters.retransmissionsSeen;
       const { report } = await runLoad(parseLoadArgs(args(uas, '--scenario', scenario, '--rate', '200', '--count', String(count), ...extra)));
+      assertConsistent(report);
       assert.equal(report.calls.started, count);
       assert.equal(report.calls.ok, count, JSON.stringify(report.failures));
       assert.equal(report.calls.failed, 0);
-      assert.equal(report.retransmissions, 0);
       assert.equal(report.requests, uas.counters.requests - before);
+      // A slow machine may retransmit (timer E); whatever it sent is what the UAS saw.
+      assert.equal(report.retransmissions, uas.counters.retransmissionsSeen - retransBefore);
       assert.ok(report.callsPerSecond > 0);
-      assert.ok(report.latencyMs.ALL!.count === report.requests);
-      assert.ok(report.latencyMs.ALL!.p99 >= report.latencyMs.ALL!.p50);
+      assert.equal(report.latencyMs.ALL!.count, report.requests);
       if (scenario !== 'register' && scenario !== 'publish') assert.ok(report.notifies.received > 0);
       assert.equal(report.notifies.stray, 0);
     });
@@ -146,9 +156,40 @@ describe('generator under faults', () => {
     const uas = await startFakeUas();
     try {
       const { report } = await runLoad(parseLoadArgs(args(uas, '--scenario', 'register', '--rate', '400', '--count', '101', '--workers', '2')));
+      assertConsistent(report);
       assert.equal(report.calls.ok, 101, JSON.stringify(report.failures));
       assert.equal(report.latencyMs.REGISTER!.count, 101);
       assert.equal(uas.counters.byMethod.REGISTER, 101);
+      assert.equal(uas.sourcePorts.size, 2, 'one socket per worker');
+    } finally {
+      await uas.close();
+    }
+  });
+
+  it('spreads calls over --sockets N per worker, dialogs included', async () => {
+    const uas = await startFakeUas();
+    try {
+      const { report } = await runLoad(parseLoadArgs(args(uas, '--scenario', 'subscribe', '--rate', '400', '--count', '24', '--workers', '2', '--sockets', '3')));
+      assertConsistent(report);
+      assert.equal(report.calls.ok, 24, JSON.stringify(report.failures));
+      assert.equal(report.notifies.received, 48);
+      assert.equal(uas.sourcePorts.size, 6);
+    } finally {
+      await uas.close();
+    }
+  });
+
+  it('the CLI prints a complete JSON report and exits 0', async () => {
+    const uas = await startFakeUas();
+    try {
+      const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'src', 'main.js'), 'load', ...args(uas, '--scenario', 'publish', '--rate', '100', '--count', '10', '--json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      assert.equal(code, 0, out);
+      const json = JSON.parse(out) as Record<string, unknown>;
+      assertReportShape(json);
+      assert.deepEqual(json.calls, { started: 10, ok: 10, failed: 0 });
     } finally {
       await uas.close();
     }

@@ -41,6 +41,8 @@ export interface FakeUas {
   port: number;
   host: string;
   counters: FakeUasCounters;
+  /** Source ports requests came from. */
+  sourcePorts: Set<number>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startFakeUas(opts: FakeUasOptions = {}): Promise<FakeUas> 
   const state = new Map<string, Map<string, string>>(); // aor → etag → body
   const watchers = new Map<string, Watcher>(); // callId → watcher
   const byAor = new Map<string, Set<Watcher>>();
+  const sourcePorts = new Set<number>();
   let tagSeq = 0;
   let branchSeq = 0;
 
@@ -112,6 +115,7 @@ export async function startFakeUas(opts: FakeUasOptions = {}): Promise<FakeUas> 
       if (m.method === 'NOTIFY') counters.notifyResponses++;
       return;
     }
+    sourcePorts.add(rinfo.port);
     const headEnd = buf.indexOf('\r\n\r\n');
     const head = buf.toString('latin1', 0, headEnd < 0 ? buf.length : headEnd);
     const key = `${m.branch}|${m.method}`;
@@ -186,7 +190,7 @@ export async function startFakeUas(opts: FakeUasOptions = {}): Promise<FakeUas> 
   });
 
   return {
-    port, host, counters,
+    port, host, counters, sourcePorts,
     close: () => new Promise<void>((r) => sock.close(() => r())),
   };
 }
