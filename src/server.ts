@@ -30,8 +30,13 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { PRODUCT } from './version.js';
 import { StatsReporter } from './stats-reporter.js';
+import { buildRegistry } from './packages/registry.js';
+import { ListsFile } from './packages/lists/list-file.js';
+import { ListActors } from './packages/lists/list-host.js';
+import { listSubscribeHook } from './packages/lists/list-subscribe.js';
 
-const SUPPORTED: string[] = [];
+/** Option tags a Require may name (RFC 3261 §8.2.2.3): resource lists (RFC 4662, RFC 5367). */
+const SUPPORTED: string[] = ['eventlist', 'recipient-list-subscribe'];
 /** Datagrams per parse task (libuv reads a few dozen per turn; the cap bounds one task). */
 export const MAX_BATCH = 256;
 
@@ -73,6 +78,7 @@ export class Server {
   readonly auth: Authenticator | null;
   readonly policy: WatcherPolicy;
   readonly admission: Admission;
+  readonly lists: ListActors;
   readonly #stx = new ServerTransactions();
   readonly #ctx: ClientTransactions;
   readonly #runner: TaskRunner;
@@ -81,6 +87,7 @@ export class Server {
   readonly #debug: boolean;
   #timer: NodeJS.Timeout | null = null;
   #usersWatch: { close(): void } | null = null;
+  #listsWatch: { close(): void } | null = null;
   #inflight = 0;
   /** Watcher authorization (RFC 3856 §5): the rules file; tests may replace it. */
   authorize: (presentity: string, watcher: string) => WatcherDecision;
@@ -95,16 +102,22 @@ export class Server {
     this.#ctx = new ClientTransactions((buf, dest) => this.transport.send(buf, dest), now, cfg.timerT1);
     this.#runner = createRunner(cfg.workers, Math.max(64, cfg.workers * cfg.workers * 16));
     this.notifier = new Notifier(this.#ctx, this.transport, cfg, log.child({ c: 'notifier' }), PRODUCT);
-    this.sys = new ActorSystem(this.store, log, cfg, this.notifier, sameUri, now);
+    const packages = buildRegistry({ dialog: { single: cfg.dialogSingle, dummy: cfg.dialogDummy } });
+    this.sys = new ActorSystem(this.store, log, { ...cfg, packages }, this.notifier, sameUri, now);
     // Both files are read now: a broken users or rules file stops the start with its name.
     this.auth = cfg.auth === 'on' ? new Authenticator({ realm: cfg.realm, usersPath: cfg.users, algorithms: cfg.authAlgorithms }) : null;
     this.policy = new WatcherPolicy(cfg.rules, this.sys, log.child({ c: 'policy' }));
     this.authorize = (p, w) => this.policy.decide(p, w);
     this.admission = new Admission(cfg);
+    // Resource lists (RFC 4662): a broken lists file stops the start with its name, as rules do.
+    this.lists = new ListActors(this.sys, this.notifier, new ListsFile(cfg.lists, cfg.listMaxEntries), cfg,
+      cfg.host === '0.0.0.0' || cfg.host === '::' ? 'comsipl' : cfg.host, (p, w) => this.authorize(p, w));
+    this.sys.lists = this.lists;
     this.#router = {
       sys: this.sys, cfg, auth: this.auth, log,
       contactFor: (r) => this.contactFor(r.source),
       authorize: (p, w) => this.authorize(p, w),
+      lists: listSubscribeHook(this.sys, this.lists, cfg),
     };
     this.#stats = new StatsReporter(log, {
       counters: () => ({
@@ -122,7 +135,17 @@ export class Server {
   /** SIGHUP: re-read the users file and the watcher rules; a broken file keeps the old one. */
   reload(why: string): void {
     this.#reloadUsers(why);
-    this.policy.reload(why);
+    if (this.policy.reload(why)) this.lists.reapply();
+    this.#reloadLists(why);
+  }
+
+  #reloadLists(why: string): void {
+    try {
+      this.lists.file.reload();
+      this.log.info({ why, lists: this.lists.file.size }, 'resource lists reloaded');
+    } catch (e) {
+      this.log.error({ why, err: (e as Error).message }, 'lists file not reloaded; keeping the previous lists');
+    }
   }
 
   #reloadUsers(why: string): void {
@@ -142,6 +165,7 @@ export class Server {
     this.policy.reapply();
     this.policy.watch();
     if (this.auth !== null) this.#usersWatch = watchFile(this.cfg.users, () => this.#reloadUsers('file change'));
+    this.#listsWatch = watchFile(this.cfg.lists, () => this.#reloadLists('file change'));
     this.#timer = setInterval(() => this.#tick(), 50);
     this.#stats.start(this.cfg.statsInterval * 1000);
     this.log.info(
@@ -160,6 +184,7 @@ export class Server {
     this.#stats.stop();
     this.policy.close();
     this.#usersWatch?.close();
+    this.#listsWatch?.close();
     await this.transport.close();
     this.#ctx.clear();
     await this.#runner.close();
@@ -184,6 +209,7 @@ export class Server {
     (now) => this.#stx.sweep(now),
     (now) => this.sys.tick(now),
     (now) => this.notifier.tick(now),
+    (now) => this.lists.tick(now),
   ];
 
   #onBatch(all: Datagram[]): void {

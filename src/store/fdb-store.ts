@@ -12,7 +12,7 @@ import { mkdirSync, accessSync, existsSync, statSync, constants } from 'node:fs'
 import { dirname, join, resolve } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import type { Store, StoreDone } from './store.js';
-import type { BindingRecord, PublicationRecord, RestoreSink, RestoreStats, StoreOp, SubscriptionRecord } from './records.js';
+import type { BindingRecord, ListSubscriptionRecord, PublicationRecord, RestoreSink, RestoreStats, StoreOp, SubscriptionRecord } from './records.js';
 import { fromLegacySubscription } from './legacy.js';
 
 export const PRESENCE_FILE = 'presence_w.fdb';
@@ -38,6 +38,8 @@ function makeDirs(dir: string): void {
 
 const SUB = 'sub';
 const PUB = 'pub';
+/** List subscriptions (RFC 4662), in presence_w.fdb beside the dialogs they resemble. */
+const LST = 'lst';
 
 export class FdbStore implements Store {
   readonly #presence: RootDatabase;
@@ -139,6 +141,12 @@ export class FdbStore implements Store {
             case 'delSub':
               void db.remove([SUB, op.tag]);
               break;
+            case 'putList':
+              void db.put([LST, op.rec.tag], op.rec);
+              break;
+            case 'delList':
+              void db.remove([LST, op.tag]);
+              break;
             case 'putBindings':
               break;
           }
@@ -187,6 +195,14 @@ export class FdbStore implements Store {
       else {
         stats.subscriptions++;
         sink.subscription(rec);
+      }
+    }
+    for (const { key, value } of this.#presence.getRange({ start: [LST], end: [LST, '\uffff'] })) {
+      const rec = value as ListSubscriptionRecord;
+      if (rec.expiresAt <= now || sink.listSubscription === undefined) drop.push(key);
+      else {
+        stats.lists = (stats.lists ?? 0) + 1;
+        sink.listSubscription(rec);
       }
     }
     const regDrops: { key: string; live: BindingRecord[] }[] = [];
