@@ -52,7 +52,29 @@ function walk(list: XEl, o: ResourceListOptions, seen: Set<string>, out: ListEnt
   }
 }
 
+/**
+ * Start tags whose local name is `entry`, counted on the bytes: a list far over the limit is
+ * refused before the XML parser spends time on it (an upper bound: duplicates count too).
+ */
+export function countEntryTags(b: Uint8Array): number {
+  let n = 0;
+  for (let i = b.indexOf(0x3c); i >= 0 && i < b.length; i = b.indexOf(0x3c, i + 1)) {
+    let k = i + 1;
+    let local = k;
+    while (k < b.length) {
+      const c = b[k]!;
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x2f || c === 0x3e) break;
+      if (c === 0x3a) local = k + 1;
+      k++;
+    }
+    if (k - local === 5 && b[local] === 0x65 && b[local + 1] === 0x6e && b[local + 2] === 0x74 && b[local + 3] === 0x72 && b[local + 4] === 0x79) n++;
+  }
+  return n;
+}
+
 export function parseResourceLists(body: Uint8Array, o: ResourceListOptions): ResourceListParse {
+  // Far over the limit (twice: duplicates are dropped later) is refused without parsing.
+  if (countEntryTags(body) > o.maxEntries * 2) return { ok: false, reason: `more than ${o.maxEntries} list entries`, status: 413 };
   const r = safeReadXml(body, { maxBytes: o.maxBytes, maxDepth: o.maxDepth });
   if (!r.ok) return r;
   try {

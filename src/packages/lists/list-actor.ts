@@ -139,10 +139,11 @@ export class ListActor extends Actor<ListMsg, ListBatch> implements NotifyOwner 
       return;
     }
     if (s.dirty.size === 0) return;
-    if (this.#flushAt === 0) {
-      this.#flushAt = now + this.#env.batchMs;
-      this.#env.wakeAt(this, this.#flushAt);
-    } else if (now >= this.#flushAt) this.#want();
+    // The window opens with the first change after a NOTIFY; an earlier wake-up (a full-state
+    // deadline) may come first, so every look that finds it still open asks again.
+    if (this.#flushAt === 0) this.#flushAt = now + this.#env.batchMs;
+    if (now >= this.#flushAt) this.#want();
+    else this.#env.wakeAt(this, this.#flushAt);
   }
 
   #reporting(): number {
