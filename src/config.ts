@@ -67,6 +67,8 @@ export interface Config {
   listMaxEntries: number;
   /** Largest list NOTIFY body, bytes: a larger full state is split into several NOTIFYs. */
   listMaxBody: number;
+  /** `Event: Presence` in NOTIFYs of body-list presence subscriptions (liblinphone 5.1 needs it). */
+  listEventQuirk: boolean;
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -106,6 +108,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   listMaxEntries: 5000,
   // Fits one UDP datagram with the NOTIFY's headers; TCP (transports) will lift it.
   listMaxBody: 60000,
+  listEventQuirk: true,
 });
 
 export class ConfigError extends Error {}
@@ -144,6 +147,7 @@ const OPTIONS: OptionSpec[] = [
   { key: 'rlsUsers', flag: '--rls-users', env: 'COMSIPL_RLS_USERS', kind: 'list', help: 'user parts of the RLS URI taking lists in the body' },
   { key: 'listBatchMs', flag: '--list-batch-ms', env: 'COMSIPL_LIST_BATCH_MS', kind: 'int', min: 0, help: 'batching window of list NOTIFYs (ms)' },
   { key: 'listMaxEntries', flag: '--list-max-entries', env: 'COMSIPL_LIST_MAX_ENTRIES', kind: 'int', min: 1, help: 'most members of one resource list' },
+  { key: 'listEventQuirk', flag: '--list-event-quirk', env: 'COMSIPL_LIST_EVENT_QUIRK', kind: 'bool', help: 'on|off: `Event: Presence` for body-list subscriptions (liblinphone 5.1)' },
   { key: 'listMaxBody', flag: '--list-max-body', env: 'COMSIPL_LIST_MAX_BODY', kind: 'int', min: 1000, help: 'largest list NOTIFY body (bytes); full state is split above' },
 ];
 

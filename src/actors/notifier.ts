@@ -175,10 +175,10 @@ export class Notifier implements NotifySink {
     const host = this.#local.localAddress(dest.family, dest.address);
     const local = `${dest.family === 6 ? `[${host}]` : host}:${this.#local.port}`;
     // The package of the dialog (or the list) makes the body from its owner's state.
-    const { type, body, extra } = owner.content(sub, now, bodies);
+    const { type, body, extra, event } = owner.content(sub, now, bodies);
     if (this.#intervalMs > 0 && !sub.ending) this.#next.set(sub, now + this.#intervalMs);
     const branch = `z9hG4bK${randomToken(10)}`;
-    const buf = renderNotify(r, { local, transport: 'UDP', branch, cseq: sub.cseq, state: sub.stateHeader(now), userAgent: this.#ua, contentType: type, body, ...(extra === undefined ? {} : { extra }) });
+    const buf = renderNotify(event === undefined ? r : { target: r.target, routes: r.routes, localUri: r.localUri, tag: r.tag, remoteUri: r.remoteUri, remoteTag: r.remoteTag, callId: r.callId, event, eventId: r.eventId }, { local, transport: 'UDP', branch, cseq: sub.cseq, state: sub.stateHeader(now), userAgent: this.#ua, contentType: type, body, ...(extra === undefined ? {} : { extra }) });
     this.#active++;
     this.counters.sent++;
     this.#tx.start(branch, buf, dest, now, (status, retryAfter) => {

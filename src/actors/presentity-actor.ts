@@ -27,7 +27,7 @@ export interface NotifyOwner {
   /** The minimum interval of a held dialog ended. */
   released(sub: Sub): void;
   /** The NOTIFY's body (and extra header lines) for `sub`, now. */
-  content(sub: Sub, now: number, turn: Map<object, unknown>): { type: string | null; body: Buffer | null; extra?: string };
+  content(sub: Sub, now: number, turn: Map<object, unknown>): { type: string | null; body: Buffer | null; extra?: string; event?: string };
 }
 
 export interface NotifySink {

@@ -16,6 +16,8 @@ export interface NotifyContent {
   body: Buffer | null;
   /** Extra header lines (e.g. `Require: eventlist\r\n`). */
   extra?: string;
+  /** The Event token to write instead of the dialog's (a client quirk: see list-subscribe.ts). */
+  event?: string;
 }
 
 /** Bodies shared by every NOTIFY rendered in one notifier turn (keyed by owner). */

@@ -67,6 +67,8 @@ export interface ListSubscriptionRecord extends SubscriptionRecord {
     uri: string;
     owner: string;
     entries: ListEntry[] | null;
+    /** The Event token its NOTIFYs carry when it differs from `event` (liblinphone 5.1 quirk). */
+    eventToken?: string;
   };
 }
 

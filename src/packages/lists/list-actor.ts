@@ -228,12 +228,15 @@ export class ListActor extends Actor<ListMsg, ListBatch> implements NotifyOwner 
     }
   }
 
-  content(sub: Sub, now: number): { type: string | null; body: Buffer | null; extra?: string } {
+  content(sub: Sub, now: number): { type: string | null; body: Buffer | null; extra?: string; event?: string } {
     void now;
     const plan = this.#plan;
-    if (sub.ending || plan === null) return { type: null, body: null, extra: 'Require: eventlist\r\n' };
-    // RFC 4662 §5.2: version 0 in the first NOTIFY, +1 per NOTIFY of the subscription.
-    return renderListNotify({ listUri: this.state.rec.list.uri, tag: sub.tag, version: sub.cseq - 1, fullState: plan.full, members: plan.members, pkg: this.pkg }, this.#env.host);
+    const token = this.state.rec.list.eventToken;
+    const c = sub.ending || plan === null
+      ? { type: null, body: null, extra: 'Require: eventlist\r\n' }
+      // RFC 4662 §5.2: version 0 in the first NOTIFY, +1 per NOTIFY of the subscription.
+      : renderListNotify({ listUri: this.state.rec.list.uri, tag: sub.tag, version: sub.cseq - 1, fullState: plan.full, members: plan.members, pkg: this.pkg }, this.#env.host);
+    return token === undefined ? c : { ...c, event: token };
   }
 
   /** A restored subscription: watch the members again; full state follows their reports. */

@@ -25,7 +25,19 @@ export interface ListSubscribeConfig {
   /** User parts of the RLS URI that take lists in the body (default `rls`). */
   rlsUsers: readonly string[];
   listMaxEntries: number;
+  /** Body-list presence subscriptions get `Event: Presence` in their NOTIFYs (see below). */
+  listEventQuirk: boolean;
 }
+
+/**
+ * liblinphone 5.1 hands a NOTIFY to its friend list only when its Event token is exactly
+ * `Presence` (coreapi/linphonecore.c: strcmp(notified_event, "Presence")), although it subscribes
+ * with `Event: presence`; with the RFC's byte-equal token its lists never show a state (found with
+ * scripts/try-rls-client.sh). RFC 6665 compares the token byte by byte, so this spelling is kept to
+ * the subscriptions that look like liblinphone's — a presence list in the request body (RFC 5367,
+ * `Require: recipient-list-subscribe`) — and can be switched off with --list-event-quirk off.
+ */
+const LIBLINPHONE_EVENT = 'Presence';
 
 /** Inflated list bodies larger than this are refused (a deflate bomb). */
 const MAX_INFLATED = 1024 * 1024;
@@ -123,6 +135,7 @@ export function listSubscribeHook(sys: ActorSystem, host: ListActors, cfg: ListS
         remoteCseq: msg.cseq, cseqReserved: CSEQ_BLOCK, state: 'active', polite: false, source: `${req.source.address} ${req.source.port}`,
         list: { uri: listUri, owner, entries: fromBody ? [...entries] : null },
       };
+      if (fromBody && cfg.listEventQuirk && event === 'presence' && hasToken(msg.values(HDR.Require), 'recipient-list-subscribe')) rec.list.eventToken = LIBLINPHONE_EVENT;
       const ev = msg.first(HDR.Event) ?? '';
       const id = /;\s*id\s*=\s*([^;\s]+)/i.exec(ev);
       if (id !== null) rec.eventId = id[1]!;
