@@ -28,11 +28,12 @@ function write(el: XEl, defaultNs: string, byUri: Map<string, string>, decls: st
   // An element in no namespace under a default-namespace root would change meaning: undeclare.
   const p = el.ns === defaultNs ? '' : el.ns === '' ? '' : byUri.get(el.ns)!;
   const name = p === '' ? el.local : `${p}:${el.local}`;
-  let tag = `<${name}${decls}${el.ns === '' ? ' xmlns=""' : ''}`;
+  let tag = `<${name}`;
   for (const a of el.attrs) {
     const ap = a.ns === '' ? '' : byUri.get(a.ns) ?? '';
     tag += ` ${ap === '' ? a.local : `${ap}:${a.local}`}="${escapeAttr(a.value)}"`;
   }
+  tag += `${decls}${el.ns === '' ? ' xmlns=""' : ''}`;
   if (el.children.length === 0) {
     out.push(tag, '/>');
     return;
