@@ -5,6 +5,7 @@
 // this server does not hold: they are refused rather than silently dropped. Hostile shapes get
 // a status: too many entries 413, a list naming itself 400 (a loop).
 import { safeReadXml } from '../xml/safe-read.js';
+import { prescan } from '../pidf/prescan.js';
 import { attr, childrenNamed, textContent, type XEl } from '../pidf/tree.js';
 
 export const NS_RESOURCE_LISTS = 'urn:ietf:params:xml:ns:resource-lists';
@@ -73,7 +74,10 @@ export function countEntryTags(b: Uint8Array): number {
 }
 
 export function parseResourceLists(body: Uint8Array, o: ResourceListOptions): ResourceListParse {
-  // Far over the limit (twice: duplicates are dropped later) is refused without parsing.
+  // The byte scan first (DTD, depth: the cheapest refusals), then the entry count: far over the
+  // limit (twice: duplicates are dropped later) is refused before any parser runs.
+  const scan = prescan(body, o.maxBytes, o.maxDepth);
+  if (!scan.ok) return { ok: false, reason: scan.reason, status: 400 };
   if (countEntryTags(body) > o.maxEntries * 2) return { ok: false, reason: `more than ${o.maxEntries} list entries`, status: 413 };
   const r = safeReadXml(body, { maxBytes: o.maxBytes, maxDepth: o.maxDepth });
   if (!r.ok) return r;
