@@ -12,6 +12,7 @@ import { renderNotify } from '../codec/sip/notify.js';
 import { randomToken } from '../core/random.js';
 import type { ClientTransactions } from '../transaction/client-transactions.js';
 import type { Destination } from '../transport/destination.js';
+import { destinationFor, type StreamFor } from '../transport/size-policy.js';
 import type { Logger } from '../log.js';
 import type { NotifyOwner, NotifySink } from './presentity-actor.js';
 import type { Sub } from './subscription.js';
@@ -80,6 +81,8 @@ export class Notifier implements NotifySink {
   /** When each recently notified dialog may get its next state NOTIFY (only with an interval). */
   readonly #next = new Map<Sub, number>();
   readonly #intervalMs: number;
+  /** RFC 3261 §18.1.1: large NOTIFYs prefer a stream (set by the transports layer). */
+  streamFor: StreamFor | null = null;
 
   constructor(tx: ClientTransactions, local: LocalAddress, cfg: NotifierConfig, log: Logger, ua: string) {
     this.#tx = tx;
@@ -181,7 +184,9 @@ export class Notifier implements NotifySink {
     const buf = renderNotify(event === undefined ? r : { target: r.target, routes: r.routes, localUri: r.localUri, tag: r.tag, remoteUri: r.remoteUri, remoteTag: r.remoteTag, callId: r.callId, event, eventId: r.eventId }, { local, transport: 'UDP', branch, cseq: sub.cseq, state: sub.stateHeader(now), userAgent: this.#ua, contentType: type, body, ...(extra === undefined ? {} : { extra }) });
     this.#active++;
     this.counters.sent++;
-    this.#tx.start(branch, buf, dest, now, (status, retryAfter) => {
+    // FIXME(RFC 3261 §18.1.1): the Via above says UDP; when a stream is chosen the transports
+    // layer must render the Via (and Contact) for it — the hook is here, the rendering is theirs.
+    this.#tx.start(branch, buf, destinationFor(dest, buf.length, this.streamFor), now, (status, retryAfter) => {
       this.#active--;
       owner.tell({ t: 'notified', sub, status, retryAfter });
       if (this.#backlogHead < this.#backlog.length) this.#drain();
