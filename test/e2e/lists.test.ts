@@ -25,12 +25,13 @@ before(async () => {
   data = mkdtempSync(join(tmpdir(), 'comsipl-lists-'));
   writeFileSync(join(data, 'lists.json'), JSON.stringify({
     lists: {
-      [`sip:friends${R}@127.0.0.1`]: { owner: 'sip:alice@127.0.0.1', entries: [member(1), { uri: member(2), name: 'Two' }, `sip:team${R}@127.0.0.1`, 'sip:blocked@127.0.0.1'] },
+      [`sip:friends${R}@127.0.0.1`]: { owner: 'sip:alice@127.0.0.1', entries: [member(1), { uri: member(2), name: 'Two' }, `sip:team${R}@127.0.0.1`, 'sip:blocked@127.0.0.1', 'sip:shy@127.0.0.1'] },
+      [`sip:keys${R}@127.0.0.1`]: { entries: [`sip:ext1${R}@127.0.0.1`, `sip:ext2${R}@127.0.0.1`] },
       [`sip:team${R}@127.0.0.1`]: { entries: [member(3)] },
       [`sip:big${R}@127.0.0.1`]: { entries: Array.from({ length: 2000 }, (_, i) => `sip:b${i}x${R}@127.0.0.1`) },
     },
   }));
-  writeFileSync(join(data, 'rules.json'), JSON.stringify({ users: { 'sip:blocked@127.0.0.1': { default: 'block' } } }));
+  writeFileSync(join(data, 'rules.json'), JSON.stringify({ users: { 'sip:blocked@127.0.0.1': { default: 'block' }, 'sip:shy@127.0.0.1': { default: 'confirm' } } }));
   srv = await startServer(['--min-expires', '1', '--list-batch-ms', '150', '--rls-users', 'rls,rls-eve'], { data });
   ua = await new SipUA().bind();
   pub = await new SipUA().bind();
@@ -97,9 +98,11 @@ test('a file list: 421 without eventlist; 200 + full state (version 0) with nest
   const n0 = parseListNotify(first);
   assert.equal(n0.version, 0);
   assert.ok(n0.fullState);
-  assert.deepEqual(n0.resources.map((r) => r.uri), [member(1), member(2), member(3), 'sip:blocked@127.0.0.1']);
+  assert.deepEqual(n0.resources.map((r) => r.uri), [member(1), member(2), member(3), 'sip:blocked@127.0.0.1', 'sip:shy@127.0.0.1']);
   assert.equal(n0.resources[3]!.state, 'terminated');
   assert.equal(n0.resources[3]!.reason, 'rejected');
+  assert.equal(n0.resources[4]!.state, 'pending', 'the owner awaits approval: pending, no state');
+  assert.equal(n0.resources[4]!.cid, undefined);
   assert.match(n0.parts.get(n0.resources[0]!.cid!)!, /first-state/);
   assert.match(n0.parts.get(n0.resources[1]!.cid!)!, /<basic>closed<\/basic>/, 'nothing published: closed');
 
@@ -213,4 +216,29 @@ test('list subscriptions, their versions and CSeqs survive a restart', async () 
   const r = await ua.request({ method: 'SUBSCRIBE', uri, from: `<sip:alice@127.0.0.1>;tag=${d.fromTag}`, to: `<${uri}>;tag=${d.toTag}`, callId: d.callId, cseq: 2,
     headers: [['Event', 'presence'], ['Contact', `<sip:alice@${ua.hostPort}>`], ['Expires', '600'], ['Supported', 'eventlist']] }, srv.port, 5000);
   assert.equal(r.status, 200);
+});
+
+test('a BLF list (Yealink "BLF List", Event: dialog): dialog-info parts, the call shows as it rings', async () => {
+  const uri = `sip:keys${R}@127.0.0.1`;
+  const callId = rand();
+  const res = await ua.request({
+    method: 'SUBSCRIBE', uri, from: `<sip:desk@127.0.0.1>;tag=${rand()}`, to: `<${uri}>`, callId, cseq: 1,
+    headers: [['Event', 'dialog'], ['Supported', 'eventlist'], ['Accept', 'application/dialog-info+xml, multipart/related, application/rlmi+xml'], ['Contact', `<sip:desk@${ua.hostPort}>`], ['Expires', '1800']],
+  }, srv.port, 5000);
+  assert.equal(res.status, 200);
+  const first = parseListNotify(await ua.waitNotify(callId, 5000, 0));
+  assert.ok(first.fullState);
+  assert.equal(first.resources.length, 2);
+  assert.match(first.parts.get(first.resources[0]!.cid!)!, /<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="0" state="full" entity="sip:ext1/);
+  const before = ua.received.length;
+  const ext = `sip:ext2${R}@127.0.0.1`;
+  const p = await pub.request({
+    method: 'PUBLISH', uri: ext, from: `<${ext}>;tag=${rand()}`, to: `<${ext}>`, callId: rand(), cseq: 1,
+    headers: [['Event', 'dialog'], ['Expires', '600'], ['Content-Type', 'application/dialog-info+xml']],
+    body: `<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" state="full" entity="${ext}"><dialog id="ring"><state>early</state></dialog></dialog-info>`,
+  }, srv.port);
+  assert.equal(p.status, 200);
+  const n = parseListNotify(await ua.waitFor((m) => m.kind === 'request' && hdr(m, 'Call-ID') === callId, 5000, before));
+  assert.deepEqual(n.resources.map((r) => r.uri), [ext]);
+  assert.match(n.parts.get(n.resources[0]!.cid!)!, /version="1".*<dialog id="ring"><state>early<\/state><\/dialog>/s);
 });
