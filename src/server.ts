@@ -113,6 +113,8 @@ export class Server {
     this.lists = new ListActors(this.sys, this.notifier, new ListsFile(cfg.lists, cfg.listMaxEntries), cfg,
       cfg.host === '0.0.0.0' || cfg.host === '::' ? 'comsipl' : cfg.host, (p, w) => this.authorize(p, w));
     this.sys.lists = this.lists;
+    // A reload of the rules (SIGHUP or the file watch) re-decides list members too.
+    this.policy.afterReload = () => this.lists.reapply();
     this.#router = {
       sys: this.sys, cfg, auth: this.auth, log,
       contactFor: (r) => this.contactFor(r.source),
@@ -135,7 +137,7 @@ export class Server {
   /** SIGHUP: re-read the users file and the watcher rules; a broken file keeps the old one. */
   reload(why: string): void {
     this.#reloadUsers(why);
-    if (this.policy.reload(why)) this.lists.reapply();
+    this.policy.reload(why);
     this.#reloadLists(why);
   }
 

@@ -49,7 +49,7 @@ async function subscribeList(uri: string, extra: [string, string][] = [], bodyTe
   const fromTag = rand();
   const res = await ua.request({
     method: 'SUBSCRIBE', uri, from: `<${from}>;tag=${fromTag}`, to: `<${uri}>`, callId, cseq: 1,
-    headers: [['Event', 'presence'], ['Contact', `<sip:alice@${ua.hostPort}>`], ['Expires', '600'], ['Accept', 'multipart/related, application/rlmi+xml, application/pidf+xml'], ...extra],
+    headers: [...([['Event', 'presence'], ['Contact', `<sip:alice@${ua.hostPort}>`], ['Expires', '600'], ['Accept', 'multipart/related, application/rlmi+xml, application/pidf+xml']] as [string, string][]).filter(([n]) => !extra.some(([e]) => e === n)), ...extra],
     ...(bodyText === undefined ? {} : { body: bodyText }),
   }, srv.port, 5000);
   return { callId, fromTag, toTag: tagOf(hdr(res, 'To')) ?? '', uri, status: res.status, res };
@@ -241,4 +241,31 @@ test('a BLF list (Yealink "BLF List", Event: dialog): dialog-info parts, the cal
   const n = parseListNotify(await ua.waitFor((m) => m.kind === 'request' && hdr(m, 'Call-ID') === callId, 5000, before));
   assert.deepEqual(n.resources.map((r) => r.uri), [ext]);
   assert.match(n.parts.get(n.resources[0]!.cid!)!, /version="1".*<dialog id="ring"><state>early<\/state><\/dialog>/s);
+});
+
+test('a list subscription expires like any other: final NOTIFY terminated;reason=timeout, then 481', async () => {
+  const uri = `sip:team${R}@127.0.0.1`;
+  const d = await subscribeList(uri, [['Supported', 'eventlist'], ['Expires', '2']]);
+  assert.equal(d.status, 200);
+  const end = await ua.waitFor((m) => m.kind === 'request' && hdr(m, 'Call-ID') === d.callId && /^terminated/.test(hdr(m, 'Subscription-State') ?? ''), 8000, 0);
+  assert.equal(hdr(end, 'Subscription-State'), 'terminated;reason=timeout');
+  const r = await ua.request({ method: 'SUBSCRIBE', uri, from: `<sip:alice@127.0.0.1>;tag=${d.fromTag}`, to: `<${uri}>;tag=${d.toTag}`, callId: d.callId, cseq: 5,
+    headers: [['Event', 'presence'], ['Contact', `<sip:alice@${ua.hostPort}>`], ['Expires', '600'], ['Supported', 'eventlist']] }, srv.port, 5000);
+  assert.equal(r.status, 481);
+});
+
+test('the watcher rules change (file rewritten): a pending member of a list becomes active in a partial NOTIFY', async () => {
+  const uri = `sip:friends${R}@127.0.0.1`;
+  const d = await subscribeList(uri, [['Supported', 'eventlist']]);
+  assert.equal(d.status, 200);
+  const n0 = parseListNotify(await ua.waitNotify(d.callId, 5000, 0));
+  assert.equal(n0.resources.find((r) => r.uri === 'sip:shy@127.0.0.1')!.state, 'pending');
+  const before = ua.received.length;
+  writeFileSync(join(data, 'rules.json'), JSON.stringify({ users: { 'sip:blocked@127.0.0.1': { default: 'block' }, 'sip:shy@127.0.0.1': { default: 'allow' } } }));
+  const n = await ua.waitFor((m) => m.kind === 'request' && hdr(m, 'Call-ID') === d.callId && /sip:shy@127\.0\.0\.1/.test(Buffer.from(m.body).toString()), 10_000, before);
+  const p = parseListNotify(n);
+  assert.equal(p.fullState, false);
+  const shy = p.resources.find((r) => r.uri === 'sip:shy@127.0.0.1')!;
+  assert.equal(shy.state, 'active');
+  assert.match(p.parts.get(shy.cid!)!, /<basic>closed<\/basic>/);
 });
