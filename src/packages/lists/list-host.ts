@@ -2,7 +2,7 @@
 // restore), the wake-ups of their batching windows (checked on the server's 50-ms tick), and the
 // internal watchers' attachment to presentity actors — always by message, so each presentity
 // actor alone changes its own watcher set.
-import type { ActorSystem, ListHost } from '../../actors/system.js';
+import { presentityKey, type ActorSystem, type ListHost } from '../../actors/system.js';
 import { Sub, type Topic } from '../../actors/subscription.js';
 import type { NotifySink } from '../../actors/presentity-actor.js';
 import type { ListSubscriptionRecord } from '../../store/records.js';
@@ -41,7 +41,7 @@ export class ListActors implements ListHost {
       maxBody: cfg.listMaxBody,
       host,
       watch: (pkg, m) => this.#sys.presentity(m.aor!, pkg).tell({ t: 'watch', w: m }),
-      unwatch: (pkg, m) => this.#sys.presentities.get(pkg === 'presence' ? m.aor! : `${pkg} ${m.aor!}`)?.tell({ t: 'unwatch', w: m }),
+      unwatch: (pkg, m) => this.#sys.presentities.get(presentityKey(pkg, m.aor!))?.tell({ t: 'unwatch', w: m }),
       wakeAt: (a, at) => {
         const had = this.#wake.get(a);
         if (had === undefined || at < had) this.#wake.set(a, at);
