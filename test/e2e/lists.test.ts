@@ -269,3 +269,14 @@ test('the watcher rules change (file rewritten): a pending member of a list beco
   assert.equal(shy.state, 'active');
   assert.match(p.parts.get(shy.cid!)!, /<basic>closed<\/basic>/);
 });
+
+test('a fetch of a list (Expires 0, RFC 6665 §4.4.3): 200, then one NOTIFY with the full state that ends it', async () => {
+  const uri = `sip:team${R}@127.0.0.1`;
+  const d = await subscribeList(uri, [['Supported', 'eventlist'], ['Expires', '0']]);
+  assert.equal(d.status, 200);
+  const n = await ua.waitNotify(d.callId, 5000, 0);
+  assert.equal(hdr(n, 'Subscription-State'), 'terminated;reason=timeout');
+  const p = parseListNotify(n);
+  assert.ok(p.fullState);
+  assert.deepEqual(p.resources.map((r) => r.uri), [member(3)]);
+});

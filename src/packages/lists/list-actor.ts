@@ -134,8 +134,11 @@ export class ListActor extends Actor<ListMsg, ListBatch> implements NotifyOwner 
     const now = Date.now();
     if (s.needFull) {
       // Full state once every member reported (the usual case within one turn), or at the deadline.
-      if (s.fullFrom > 0 || s.seen >= this.#reporting() || now >= this.#fullDeadline) this.#want();
-      else this.#env.wakeAt(this, this.#fullDeadline);
+      if (s.fullFrom > 0 || s.seen >= this.#reporting() || now >= this.#fullDeadline) {
+        // A fetch: this NOTIFY carries the state and ends the subscription (RFC 6665 §4.4.3).
+        if (s.fetch) s.sub.reason = 'timeout';
+        this.#want();
+      } else this.#env.wakeAt(this, this.#fullDeadline);
       return;
     }
     if (s.dirty.size === 0) return;
@@ -171,7 +174,8 @@ export class ListActor extends Actor<ListMsg, ListBatch> implements NotifyOwner 
       sub.flags |= RESERVING;
       this.tell({ t: 'reserve', sub });
     }
-    this.#plan = sub.ending ? null : this.#nextPlan();
+    // A final NOTIFY carries no state, unless full state is still owed (a fetch).
+    this.#plan = sub.ending && !this.state.needFull ? null : this.#nextPlan();
     if (!sub.ending && this.#plan === null) {
       sub.flags &= ~DIRTY;
       return;
@@ -232,7 +236,7 @@ export class ListActor extends Actor<ListMsg, ListBatch> implements NotifyOwner 
     void now;
     const plan = this.#plan;
     const token = this.state.rec.list.eventToken;
-    const c = sub.ending || plan === null
+    const c = plan === null
       ? { type: null, body: null, extra: 'Require: eventlist\r\n' }
       // RFC 4662 §5.2: version 0 in the first NOTIFY, +1 per NOTIFY of the subscription.
       : renderListNotify({ listUri: this.state.rec.list.uri, tag: sub.tag, version: sub.cseq - 1, fullState: plan.full, members: plan.members, pkg: this.pkg }, this.#env.host);

@@ -55,6 +55,8 @@ export class ListState {
   seen = 0;
   /** Watchers attached to the member presentities. */
   attached = false;
+  /** A fetch (RFC 6665 §4.4.3: initial SUBSCRIBE with Expires 0): one full-state NOTIFY that ends it. */
+  fetch = false;
   constructor(sub: Sub, rec: ListSubscriptionRecord) {
     this.sub = sub;
     this.rec = rec;
@@ -120,7 +122,8 @@ export function stepList(s: ListState, b: ListBatch, m: ListMsg, notifyTimeout: 
       b.reply(m.rt, { status: 200, toTag: sub.tag, headers: m.headers });
       b.attach = true;
       if (m.fetch) {
-        b.end(sub, 'timeout');
+        // Nothing stored: the state, once the members reported, goes in a terminated NOTIFY.
+        s.fetch = true;
         return;
       }
       b.ops.push({ t: 'putList', rec: listRecord(s) });
