@@ -77,6 +77,22 @@ export interface Config {
   messageTimeout: number;
   /** Seconds a TLS handshake may take. */
   tlsHandshakeTimeout: number;
+  /** Dialog package (RFC 4235): only the most relevant dialog per NOTIFY (Kamailio force_single_dialog). */
+  dialogSingle: boolean;
+  /** Dialog package: a terminated placeholder dialog when there is none (Kamailio force_dummy_dialog). */
+  dialogDummy: boolean;
+  /** Resource lists file (RFC 4662); '' = <data>/lists.json. Resolved by loadConfig. */
+  lists: string;
+  /** User parts of the resource list server URI that take lists in the SUBSCRIBE body (RFC 5367). */
+  rlsUsers: string[];
+  /** Batching window of partial list NOTIFYs, ms. */
+  listBatchMs: number;
+  /** Most members of one list (file or request body); more → the file is refused, the SUBSCRIBE gets 413. */
+  listMaxEntries: number;
+  /** Largest list NOTIFY body, bytes: a larger full state is split into several NOTIFYs. */
+  listMaxBody: number;
+  /** `Event: Presence` in NOTIFYs of body-list presence subscriptions (liblinphone 5.1 needs it). */
+  listEventQuirk: boolean;
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -125,6 +141,15 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   idleTimeout: 3900,
   messageTimeout: 10,
   tlsHandshakeTimeout: 10,
+  dialogSingle: false,
+  dialogDummy: false,
+  lists: '',
+  rlsUsers: ['rls'],
+  listBatchMs: 300,
+  listMaxEntries: 5000,
+  // Fits one UDP datagram with the NOTIFY's headers; TCP (transports) will lift it.
+  listMaxBody: 60000,
+  listEventQuirk: true,
 });
 
 export class ConfigError extends Error {}
@@ -132,8 +157,7 @@ export class ConfigError extends Error {}
 /** Default port of the admin listener (HTTP): not a SIP port, beside the usual exporter range. */
 export const ADMIN_PORT = 9060;
 
-
-type Kind = 'string' | 'port' | 'int' | 'list' | 'level' | 'policy' | 'auth' | 'text';
+type Kind = 'string' | 'port' | 'int' | 'list' | 'level' | 'policy' | 'auth' | 'text' | 'bool';
 interface OptionSpec { key: keyof Config; flag: string; env: string; kind: Kind; help: string; min?: number }
 
 const OPTIONS: OptionSpec[] = [
@@ -160,7 +184,7 @@ const OPTIONS: OptionSpec[] = [
   { key: 'rateBurst', flag: '--rate-burst', env: 'COMSIPL_RATE_BURST', kind: 'int', min: 0, help: 'burst per source IP (0 = 2 x rate)' },
   { key: 'maxStoreQueue', flag: '--max-store-queue', env: 'COMSIPL_MAX_STORE_QUEUE', kind: 'int', min: 1, help: 'store writes awaiting commit before 503' },
   { key: 'maxNotifies', flag: '--max-notifies', env: 'COMSIPL_MAX_NOTIFIES', kind: 'int', min: 1, help: 'NOTIFYs queued/in flight before the rest wait' },
-  { key: 'notifyMinInterval', flag: '--notify-min-interval', env: 'COMSIPL_NOTIFY_MIN_INTERVAL', kind: 'int', min: 0, help: 'min seconds between state NOTIFYs per dialog' },
+  { key: 'notifyMinInterval', flag: '--notify-min-interval', env: 'COMSIPL_NOTIFY_MIN_INTERVAL', kind: 'int', min: 0, help: 'min seconds between presence NOTIFYs per dialog (never dialog/BLF)' },
   { key: 'http', flag: '--http', env: 'COMSIPL_HTTP', kind: 'text', help: `admin listener host:port or off (empty: 127.0.0.1:${ADMIN_PORT}, port 0 with --port 0)` },
   { key: 'logFormat', flag: '--log-format', env: 'COMSIPL_LOG_FORMAT', kind: 'text', help: 'json|pretty (pretty: for a terminal)' },
   { key: 'transports', flag: '--transports', env: 'COMSIPL_TRANSPORTS', kind: 'list', help: 'listeners on: udp,tcp,tls,ws,wss (tls/wss need --tls-cert/--tls-key)' },
@@ -175,6 +199,14 @@ const OPTIONS: OptionSpec[] = [
   { key: 'idleTimeout', flag: '--idle-timeout', env: 'COMSIPL_IDLE_TIMEOUT', kind: 'int', min: 1, help: 'seconds without a byte before a connection is closed' },
   { key: 'messageTimeout', flag: '--message-timeout', env: 'COMSIPL_MESSAGE_TIMEOUT', kind: 'int', min: 1, help: 'seconds a message or WebSocket handshake may take to arrive' },
   { key: 'tlsHandshakeTimeout', flag: '--tls-handshake-timeout', env: 'COMSIPL_TLS_HANDSHAKE_TIMEOUT', kind: 'int', min: 1, help: 'seconds a TLS handshake may take' },
+  { key: 'dialogSingle', flag: '--dialog-single', env: 'COMSIPL_DIALOG_SINGLE', kind: 'bool', help: 'on|off: BLF NOTIFYs carry only the most relevant dialog' },
+  { key: 'dialogDummy', flag: '--dialog-dummy', env: 'COMSIPL_DIALOG_DUMMY', kind: 'bool', help: 'on|off: an idle BLF NOTIFY carries one terminated dialog' },
+  { key: 'lists', flag: '--lists', env: 'COMSIPL_LISTS', kind: 'text', help: 'resource lists file (empty: <data>/lists.json)' },
+  { key: 'rlsUsers', flag: '--rls-users', env: 'COMSIPL_RLS_USERS', kind: 'list', help: 'user parts of the RLS URI taking lists in the body' },
+  { key: 'listBatchMs', flag: '--list-batch-ms', env: 'COMSIPL_LIST_BATCH_MS', kind: 'int', min: 0, help: 'batching window of list NOTIFYs (ms)' },
+  { key: 'listMaxEntries', flag: '--list-max-entries', env: 'COMSIPL_LIST_MAX_ENTRIES', kind: 'int', min: 1, help: 'most members of one resource list' },
+  { key: 'listEventQuirk', flag: '--list-event-quirk', env: 'COMSIPL_LIST_EVENT_QUIRK', kind: 'bool', help: 'on|off: `Event: Presence` for body-list subscriptions (liblinphone 5.1)' },
+  { key: 'listMaxBody', flag: '--list-max-body', env: 'COMSIPL_LIST_MAX_BODY', kind: 'int', min: 1000, help: 'largest list NOTIFY body (bytes); full state is split above' },
 ];
 
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
@@ -217,6 +249,11 @@ function convert(spec: OptionSpec, raw: unknown, source: string): unknown {
     case 'text':
       if (typeof str !== 'string') throw new ConfigError(`${where}: expected a string`);
       return str;
+    case 'bool':
+      if (raw === true || raw === false) return raw;
+      if (str === 'on' || str === 'true' || str === '1') return true;
+      if (str === 'off' || str === 'false' || str === '0') return false;
+      throw new ConfigError(`${where}: '${String(raw)}' is not on|off`);
     case 'auth':
       if (str !== 'on' && str !== 'off' && str !== 'auto') throw new ConfigError(`${where}: '${String(raw)}' is not on|off|auto`);
       return str;
@@ -319,6 +356,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (cfg.rules === '') cfg.rules = join(cfg.data, 'rules.json');
   if (cfg.logFormat !== 'json' && cfg.logFormat !== 'pretty') throw new ConfigError(`--log-format: '${String(cfg.logFormat)}' is not json|pretty`);
   adminAddress(cfg);
+  if (cfg.lists === '') cfg.lists = join(cfg.data, 'lists.json');
   if (cfg.rateBurst === 0) cfg.rateBurst = Math.max(1, cfg.rateLimit * 2);
   // Undocumented on purpose: only tests shorten T1 (timer F = 64·T1) to see NOTIFY timeouts fast.
   const t1 = env.COMSIPL_TEST_T1_MS;
@@ -326,7 +364,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (!/^\d+$/.test(t1) || Number(t1) < 1 || Number(t1) > 10_000) throw new ConfigError(`COMSIPL_TEST_T1_MS: '${t1}' is not 1..10000`);
     cfg.timerT1 = Number(t1);
   }
-  return Object.freeze({ ...cfg, domain: Object.freeze([...cfg.domain]) as string[], transports: Object.freeze([...cfg.transports]) as TransportName[] });
+  return Object.freeze({
+    ...cfg,
+    domain: Object.freeze([...cfg.domain]) as string[],
+    transports: Object.freeze([...cfg.transports]) as TransportName[],
+    rlsUsers: Object.freeze([...cfg.rlsUsers]) as string[],
+  });
 }
 
 /**

@@ -36,8 +36,13 @@ import { PRODUCT } from './version.js';
 import { StatsReporter } from './stats-reporter.js';
 import { metrics } from './metrics/metrics.js';
 import { aorKey } from './policy/aor.js';
+import { buildRegistry } from './packages/registry.js';
+import { ListsFile } from './packages/lists/list-file.js';
+import { ListActors } from './packages/lists/list-host.js';
+import { listSubscribeHook } from './packages/lists/list-subscribe.js';
 
-const SUPPORTED: string[] = [];
+/** Option tags a Require may name (RFC 3261 §8.2.2.3): resource lists (RFC 4662, RFC 5367). */
+const SUPPORTED: string[] = ['eventlist', 'recipient-list-subscribe'];
 
 /** Datagrams per parse task (libuv reads a few dozen per turn; the cap bounds one task). */
 export const MAX_BATCH = 256;
@@ -89,6 +94,7 @@ export class Server {
   readonly auth: Authenticator | null;
   readonly policy: WatcherPolicy;
   readonly admission: Admission;
+  readonly lists: ListActors;
   readonly #stx = new ServerTransactionTable();
   readonly #stxReliable = new ServerTransactionTable({ timerJ: 0 });
   readonly #readOpts: { maxSize: number; supported: readonly string[] };
@@ -99,6 +105,7 @@ export class Server {
   readonly #debug: boolean;
   #timer: NodeJS.Timeout | null = null;
   #usersWatch: { close(): void } | null = null;
+  #listsWatch: { close(): void } | null = null;
   #inflight = 0;
   /** Watcher authorization (RFC 3856 §5): the rules file; tests may replace it. */
   authorize: (presentity: string, watcher: string) => WatcherDecision;
@@ -119,7 +126,8 @@ export class Server {
     this.#ctx = new ClientTransactions((buf, dest) => this.transports.send(buf, dest), now, cfg.timerT1);
     this.#runner = createRunner(cfg.workers, Math.max(64, cfg.workers * cfg.workers * 16), this.#readOpts);
     this.notifier = new Notifier(this.#ctx, this.transports, cfg, log.child({ c: 'notifier' }), PRODUCT);
-    this.sys = new ActorSystem(this.store, log, cfg, this.notifier, sameUri, now);
+    const packages = buildRegistry({ dialog: { single: cfg.dialogSingle, dummy: cfg.dialogDummy } });
+    this.sys = new ActorSystem(this.store, log, { ...cfg, packages }, this.notifier, sameUri, now);
     // A closed connection ends the dialogs whose NOTIFYs went on it (actors/flow-subscriptions.ts).
     this.flowSubs = new FlowSubscriptions(this.sys);
     this.transports.onFlowClosed = (flow) => this.flowSubs.closed(flow.id);
@@ -128,11 +136,18 @@ export class Server {
     this.policy = new WatcherPolicy(cfg.rules, this.sys, log.child({ c: 'policy' }));
     this.authorize = (p, w) => this.policy.decide(p, w);
     this.admission = new Admission(cfg);
+    // Resource lists (RFC 4662): a broken lists file stops the start with its name, as rules do.
+    this.lists = new ListActors(this.sys, this.notifier, new ListsFile(cfg.lists, cfg.listMaxEntries), cfg,
+      cfg.host === '0.0.0.0' || cfg.host === '::' ? 'comsipl' : cfg.host, (p, w) => this.authorize(p, w));
+    this.sys.lists = this.lists;
+    // A reload of the rules (SIGHUP or the file watch) re-decides list members too.
+    this.policy.afterReload = () => this.lists.reapply();
     this.#router = {
       sys: this.sys, cfg, auth: this.auth, log,
       contactFor: (r) => this.contactFor(r.source),
       authorize: (p, w) => this.authorize(p, w),
       bindFlow: (source, tag) => this.flowSubs.bind(source, tag),
+      lists: listSubscribeHook(this.sys, this.lists, cfg),
     };
     this.#stats = new StatsReporter(log, {
       counters: () => ({
@@ -158,6 +173,16 @@ export class Server {
     this.#reloadUsers(why);
     this.policy.reload(why);
     this.transports.reloadCertificate();
+    this.#reloadLists(why);
+  }
+
+  #reloadLists(why: string): void {
+    try {
+      this.lists.file.reload();
+      this.log.info({ why, lists: this.lists.file.size }, 'resource lists reloaded');
+    } catch (e) {
+      this.log.error({ why, err: (e as Error).message }, 'lists file not reloaded; keeping the previous lists');
+    }
   }
 
   #reloadUsers(why: string): void {
@@ -177,6 +202,7 @@ export class Server {
     this.policy.reapply();
     this.policy.watch();
     if (this.auth !== null) this.#usersWatch = watchFile(this.cfg.users, () => this.#reloadUsers('file change'));
+    this.#listsWatch = watchFile(this.cfg.lists, () => this.#reloadLists('file change'));
     this.#timer = setInterval(() => this.#tick(), 50);
     this.#stats.start(this.cfg.statsInterval * 1000);
     this.log.info(
@@ -195,6 +221,7 @@ export class Server {
     this.#stats.stop();
     this.policy.close();
     this.#usersWatch?.close();
+    this.#listsWatch?.close();
     await this.transports.close();
     this.#ctx.clear();
     await this.#runner.close();
@@ -221,6 +248,7 @@ export class Server {
     (now) => this.sys.tick(now),
     (now) => this.notifier.tick(now),
     (now) => this.transports.sweep(now),
+    (now) => this.lists.tick(now),
   ];
 
   #onBatch(all: Inbound[]): void {

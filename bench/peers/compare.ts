@@ -145,6 +145,27 @@ async function main(argv: string[]): Promise<number> {
         });
       }
     }
+    // Event packages (issue 9): one BLF cycle per call (dialog.xml: PUBLISH dialog-info, SUBSCRIBE
+    // Event: dialog, NOTIFY with it, un-SUBSCRIBE), one list subscription per call (rls.xml:
+    // SUBSCRIBE to a 2-member list with eventlist, the multipart NOTIFY, un-SUBSCRIBE). Fixed-rate
+    // steps on a fresh server each; Kamailio needs the matching --kam-variant.
+    for (const [name, scenario, rates, variant] of [['blf', 'dialog', o.blfRates, 'dialog'], ['rls', 'rls', o.rlsRates, 'rls']] as const) {
+      if (!o.only.includes(name)) continue;
+      if (o.servers.includes('kamailio') && o.kam.variant !== variant) {
+        log(`${name}: Kamailio needs --kam-variant ${variant} (this run has ${o.kam.variant}): skipped`);
+        continue;
+      }
+      log(`${name}: ${scenario}.xml at ${rates.join(', ')} calls/s, ${o.packageSeconds} s each`);
+      await each(async (server) => {
+        for (const rate of rates) {
+          const l = await rec.measure(async () => {
+            const s = await runStep(so(), server, scenario, rate, o.packageSeconds, o.graceSeconds);
+            return { server, scenario: `${name}@${rate}`, params: { rate, seconds: o.packageSeconds, ...kamParams }, figures: { ...s } };
+          });
+          log(`  ${server} ${name} @${rate}/s: ${formatStep(l.figures as never)}`);
+        }
+      });
+    }
     if (o.only.includes('restart')) {
       const shapes: [ServerName, [number, number]][] = [];
       for (const s of o.servers) shapes.push([s, o.restartShape]);

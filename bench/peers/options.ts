@@ -3,7 +3,7 @@
 import type { KamVariant } from './kamailio.js';
 import { KAM_VARIANTS } from './kamailio.js';
 
-export const MEASUREMENTS = ['check', 'register', 'publish', 'subscribe', 'fanout', 'memory', 'latency', 'restart'] as const;
+export const MEASUREMENTS = ['check', 'register', 'publish', 'subscribe', 'fanout', 'memory', 'latency', 'restart', 'blf', 'rls'] as const;
 export type MeasurementName = (typeof MEASUREMENTS)[number];
 
 export interface KitOptions {
@@ -30,6 +30,10 @@ export interface KitOptions {
   restartRate: number;
   restartSample: number;
   kam: { children: number; shmMb: number; pkgMb: number; variant: KamVariant };
+  /** Fixed-rate steps of dialog.xml (blf) and rls.xml (rls): rates and seconds per step. */
+  blfRates: number[];
+  rlsRates: number[];
+  packageSeconds: number;
   comsiplArgs: string[];
   comsiplLogLevel: string;
   raw: string | null;
@@ -39,7 +43,8 @@ export interface KitOptions {
 export function defaults(): KitOptions {
   return {
     servers: ['comsipl', 'kamailio'],
-    only: MEASUREMENTS.filter((m) => m !== 'check'),
+    // blf and rls need their own Kamailio variant (--kam-variant dialog|rls): asked for by name.
+    only: MEASUREMENTS.filter((m) => m !== 'check' && m !== 'blf' && m !== 'rls'),
     stepSeconds: 8, rampFactor: 1.5, rampSteps: 12, bisections: 4, resolution: 0.03, graceSeconds: 20,
     start: { register: 4000, publish: 1000, subscribe: 1000 },
     knownMax: {},
@@ -48,6 +53,7 @@ export function defaults(): KitOptions {
     latencySeconds: 10, latencyRegister: 5000, latencySubscribe: 1500,
     restartShape: [10_000, 10], restartComsiplShape: [100_000, 10], restartRate: 2000, restartSample: 200,
     kam: { children: 2, shmMb: 4096, pkgMb: 64, variant: 'presence' },
+    blfRates: [100, 300], rlsRates: [20, 50], packageSeconds: 5,
     comsiplArgs: [], comsiplLogLevel: 'info', raw: null, keep: false,
   };
 }
@@ -92,6 +98,7 @@ export const USAGE = `usage: node dist/bench/peers/compare.js [options]
   --latency-seconds 10 --latency-register 5000 --latency-subscribe 1500
   --restart 10000x10 --restart-comsipl 100000x10|none --restart-rate 2000 --restart-sample 200
   --kam-children 2 --kam-shm 4096 --kam-pkg 64 --kam-variant ${KAM_VARIANTS.join('|')}
+  --blf-rates 100,300 --rls-rates 20,50 --package-seconds 5   (blf: --kam-variant dialog; rls: --kam-variant rls)
   --comsipl-args "--workers 2"  --comsipl-log-level info
   --raw FILE (default bench/peers/raw-<date>.jsonl)  --keep (keep the work dir)`;
 
@@ -154,6 +161,9 @@ export function parseOptions(argv: string[]): KitOptions {
         o.kam.variant = s as KamVariant;
         break;
       }
+      case '--blf-rates': o.blfRates = v().split(',').map((x) => num(a, x, 1, 100_000)); break;
+      case '--rls-rates': o.rlsRates = v().split(',').map((x) => num(a, x, 1, 100_000)); break;
+      case '--package-seconds': o.packageSeconds = num(a, v(), 1, 120); break;
       case '--comsipl-args': o.comsiplArgs = v().split(/\s+/).filter((s) => s !== ''); break;
       case '--comsipl-log-level': o.comsiplLogLevel = v(); break;
       case '--raw': o.raw = v(); break;

@@ -3,7 +3,7 @@
 // OPTIONS. Only processes started here are signalled: the started pid and, for Kamailio, the
 // workers it forked (its process tree, read from /proc while it runs).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeUdpPort } from '../sipp/server.js';
 import { kamailioArgs, kamShmUsed, prepareKamailio, type KamTuning, type KamVariant } from './kamailio.js';
@@ -53,6 +53,9 @@ export class ServerUnderTest {
     let ctl = '';
     let wsPort = 0;
     if (name === 'comsipl') {
+      // The list of the RLS scenario (bench/sipp/rls.xml), as bench/peers/rls-seed.sql gives it to Kamailio.
+      mkdirSync(join(dir, 'data'), { recursive: true });
+      writeFileSync(join(dir, 'data', 'lists.json'), JSON.stringify({ lists: { 'sip:rlslist@127.0.0.1': { owner: 'sip:rlswatcher@127.0.0.1', entries: ['sip:rls-a@127.0.0.1', 'sip:rls-b@127.0.0.1'] } } }));
       argv = [
         process.execPath, join(o.repo, 'dist/src/main.js'), '--host', '127.0.0.1', '--port', String(port), '--data', join(dir, 'data'),
         '--log-level', o.logLevel, '--stats-interval', '0', '--ws-port', '0', ...o.comsiplArgs,

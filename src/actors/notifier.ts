@@ -8,18 +8,14 @@
 // Bodies are composed once per presentity version and shared by all its watchers in a turn.
 import { isIP } from 'node:net';
 import { renderNotify } from '../codec/sip/notify.js';
-import { closedPidf, composePidf } from '../codec/pidf/compose.js';
-import { WATCHERINFO_CONTENT_TYPE } from '../codec/winfo/render.js';
-import { watcherInfoBody } from '../core/winfo-body.js';
 import { randomToken } from '../core/random.js';
 import type { ClientTransactions } from '../transaction/client-transactions.js';
 import { isReliable, parseSource, type Destination } from '../transport/destination.js';
 import type { Logger } from '../log.js';
 import { metrics } from '../metrics/metrics.js';
-import type { NotifySink, PresentityActor } from './presentity-actor.js';
-import { WITHHELD, type Sub } from './subscription.js';
+import type { NotifyOwner, NotifySink } from './presentity-actor.js';
+import type { Sub } from './subscription.js';
 
-const PIDF_TYPE = 'application/pidf+xml';
 /** Hard cap on dialogs waiting for a NOTIFY slot. */
 const BACKLOG_CAP = 2_000_000;
 
@@ -47,7 +43,7 @@ export interface NotifyCounters {
 
 interface Job {
   sub: Sub;
-  owner: PresentityActor;
+  owner: NotifyOwner;
 }
 
 /**
@@ -125,10 +121,11 @@ export class Notifier implements NotifySink {
   readonly #backlog: Job[] = [];
   #backlogHead = 0;
   /** Dialogs waiting for their interval to end: when, and whom to tell. */
-  readonly #held = new Map<Sub, { owner: PresentityActor; until: number }>();
+  readonly #held = new Map<Sub, { owner: NotifyOwner; until: number }>();
   /** When each recently notified dialog may get its next state NOTIFY (only with an interval). */
   readonly #next = new Map<Sub, number>();
   readonly #intervalMs: number;
+  /** RFC 3261 §18.1.1: large NOTIFYs prefer a stream (set by the transports layer). */
 
   constructor(tx: ClientTransactions, net: NotifyTransports, cfg: NotifierConfig, log: Logger, ua: string) {
     this.#tx = tx;
@@ -148,7 +145,7 @@ export class Notifier implements NotifySink {
     return this.#active;
   }
 
-  send(sub: Sub, owner: PresentityActor): void {
+  send(sub: Sub, owner: NotifyOwner): void {
     if (this.#active + this.#jobs.length >= this.#cfg.maxNotifies) {
       if (this.#backlog.length - this.#backlogHead < BACKLOG_CAP) this.#backlog.push({ sub, owner });
       this.counters.deferred++;
@@ -161,14 +158,14 @@ export class Notifier implements NotifySink {
     }
   }
 
-  paced(sub: Sub, owner: PresentityActor, nowMs: number): boolean {
+  paced(sub: Sub, owner: NotifyOwner, nowMs: number): boolean {
     const next = this.#next.get(sub);
     if (next === undefined || next <= nowMs) return false;
     this.#held.set(sub, { owner, until: next });
     return true;
   }
 
-  delay(sub: Sub, owner: PresentityActor, untilMs: number): void {
+  delay(sub: Sub, owner: NotifyOwner, untilMs: number): void {
     this.#held.set(sub, { owner, until: untilMs });
   }
 
@@ -203,7 +200,8 @@ export class Notifier implements NotifySink {
     const jobs = this.#jobs;
     this.#jobs = [];
     const now = Date.now();
-    const bodies = new Map<PresentityActor, { version: number; entity: string; body: Buffer }>();
+    // Bodies shared by the NOTIFYs of this turn (a presentity's composed document per version).
+    const bodies = new Map<object, unknown>();
     for (const job of jobs) {
       try {
         this.#sendOne(job, now, bodies);
@@ -216,34 +214,19 @@ export class Notifier implements NotifySink {
     }
   };
 
-  #sendOne(job: Job, now: number, bodies: Map<PresentityActor, { version: number; entity: string; body: Buffer }>): void {
+  #sendOne(job: Job, now: number, bodies: Map<object, unknown>): void {
     const { sub, owner } = job;
     const r = sub;
     let dest = notifyDestination(sub);
-    let body: Buffer | null = null;
-    let type: string | null = PIDF_TYPE;
-    if (r.event === 'presence.winfo') {
-      // RFC 3858 §4: version 0 in the first NOTIFY, +1 per NOTIFY (CSeqs start at 1).
-      type = WATCHERINFO_CONTENT_TYPE;
-      body = Buffer.from(watcherInfoBody(owner, r.entity, sub.cseq - 1, now), 'utf8');
-    } else if (!r.pending && (sub.flags & WITHHELD) === 0) {
-      if (r.polite) body = Buffer.from(closedPidf(r.entity), 'utf8');
-      else {
-        const version = owner.state.version;
-        let cached = bodies.get(owner);
-        if (cached === undefined || cached.version !== version || cached.entity !== r.entity) {
-          const pubs = owner.live(now);
-          cached = { version, entity: r.entity, body: Buffer.from(pubs.length === 0 ? closedPidf(r.entity) : composePidf(r.entity, pubs), 'utf8') };
-          bodies.set(owner, cached);
-        }
-        body = cached.body;
-      }
-    }
+    // The package of the dialog (or the list) makes the body from its owner's state.
+    const { type, body, extra, event } = owner.content(sub, now, bodies);
     if (this.#intervalMs > 0 && !sub.ending) this.#next.set(sub, now + this.#intervalMs);
     const branch = `z9hG4bK${randomToken(10)}`;
     const state = sub.stateHeader(now);
+    // A package may name its Event token differently (liblinphone's `Presence`, lists).
+    const dialog = event === undefined ? r : { target: r.target, routes: r.routes, localUri: r.localUri, tag: r.tag, remoteUri: r.remoteUri, remoteTag: r.remoteTag, callId: r.callId, event, eventId: r.eventId };
     const render = (d: Destination): Buffer =>
-      renderNotify(r, { local: this.#net.sentBy(d), transport: this.#net.via(d), branch, cseq: sub.cseq, state, userAgent: this.#ua, contentType: type, body });
+      renderNotify(dialog, { local: this.#net.sentBy(d), transport: this.#net.via(d), branch, cseq: sub.cseq, state, userAgent: this.#ua, contentType: type, body, ...(extra === undefined ? {} : { extra }) });
     let buf = render(dest);
     // RFC 3261 §18.1.1: over 1,300 bytes, TCP when the watcher can take it (the Via follows).
     const other = this.#net.largeRequest(dest, buf.length, { sub: sub.tag, aor: sub.aor });

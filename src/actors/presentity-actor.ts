@@ -11,19 +11,36 @@ import type { TimerWheel, Timed } from './timer-wheel.js';
 import { refuse } from '../core/reply.js';
 import { metrics } from '../metrics/metrics.js';
 import { SIP_ERR } from '../errors.js';
-import type { Publication } from '../codec/pidf/types.js';
+import type { PubDoc, StateRules } from './state-rules.js';
+import type { PackageRegistry } from '../packages/registry.js';
+
+/** A live publication as a package's composer sees it (one per SIP-ETag). */
+export interface LivePublication {
+  etag: string;
+  modified: number;
+  doc: PubDoc;
+}
 
 /** Where a dialog's NOTIFY goes once the actor decided to send one. */
+/** Who owns a dialog the notifier sends for: it renders the body and hears the outcome. */
+export interface NotifyOwner {
+  tell(m: { t: 'notified'; sub: Sub; status: number; retryAfter: number | null }): void;
+  /** The minimum interval of a held dialog ended. */
+  released(sub: Sub): void;
+  /** The NOTIFY's body (and extra header lines) for `sub`, now. */
+  content(sub: Sub, now: number, turn: Map<object, unknown>): { type: string | null; body: Buffer | null; extra?: string; event?: string };
+}
+
 export interface NotifySink {
   /** Render and send `sub`'s NOTIFY (CSeq already taken); the outcome comes back as 'notified'. */
-  send(sub: Sub, owner: PresentityActor): void;
+  send(sub: Sub, owner: NotifyOwner): void;
   /**
    * Must a state NOTIFY of `sub` wait for --notify-min-interval (RFC 3856 §6.10)? If so the
    * notifier holds it and calls owner.released(sub) when the interval ends.
    */
-  paced(sub: Sub, owner: PresentityActor, nowMs: number): boolean;
+  paced(sub: Sub, owner: NotifyOwner, nowMs: number): boolean;
   /** Hold `sub` until `untilMs`, then owner.released(sub) (a retry after a failed commit). */
-  delay(sub: Sub, owner: PresentityActor, untilMs: number): void;
+  delay(sub: Sub, owner: NotifyOwner, untilMs: number): void;
 }
 
 export interface PresenceEnv extends TransitionConfig {
@@ -38,6 +55,8 @@ export interface PresenceEnv extends TransitionConfig {
   release(actor: PresentityActor): void;
   /** Who wants to hear about committed changes (operators' views); null = nobody. */
   observer: CoreObserver | null;
+  /** The event packages (bodies, pacing, list members' state). */
+  packages: PackageRegistry;
 }
 
 /** Committed changes, for operators' views (the admin feed). Called only after a commit. */
@@ -50,14 +69,19 @@ export interface CoreObserver {
 /** Retry delay for an expiry whose commit failed (the store is refusing writes). */
 const RETRY_MS = 5000;
 
-export class PresentityActor extends Actor<PresMsg, PresBatch> {
+export class PresentityActor extends Actor<PresMsg, PresBatch> implements NotifyOwner {
   readonly state: PresentityState;
   readonly #env: PresenceEnv;
 
-  constructor(aor: string, env: PresenceEnv) {
+  constructor(aor: string, env: PresenceEnv, rules?: StateRules) {
     super(env.runtime);
-    this.state = new PresentityState(aor, env.directory, env.perEvent);
+    this.state = new PresentityState(aor, env.directory, rules, env.perEvent);
     this.#env = env;
+  }
+
+  /** The package whose state this actor holds. */
+  get pkg(): string {
+    return this.state.pkg;
   }
 
   get aor(): string {
@@ -96,8 +120,11 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
       this.want(sub, true);
     }
     if (b.changed) {
-      for (let sub = this.state.head; sub !== null; sub = sub.next) if (sub.event === 'presence') this.want(sub, false);
+      // Packages that must not be paced (BLF) send at once; bursts coalesce while one is in flight.
+      const urgent = this.#env.packages.get(this.state.pkg)?.paced === false;
+      for (let sub = this.state.head; sub !== null; sub = sub.next) if (sub.event === this.state.pkg) this.want(sub, urgent);
     }
+    if ((b.changed || b.inform.length > 0) && this.state.members !== null) this.#report(b);
     // Outcomes and reservations: a change that waited behind them goes now.
     for (const sub of b.outcomes) if ((sub.flags & DIRTY) !== 0) this.want(sub, sub.ending);
     for (const sub of b.reserved) if ((sub.flags & DIRTY) !== 0) this.want(sub, sub.ending);
@@ -125,6 +152,23 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
       this.#env.notifier.delay(sub, this, later);
     }
     for (const item of b.retry) this.#env.wheel.schedule(item, later);
+  }
+
+  /** Tells the member watchers (list subscriptions) the state: all after a change, else the new. */
+  #report(b: PresBatch): void {
+    const members = this.state.members!;
+    const pkg = this.#env.packages.get(this.state.pkg);
+    if (pkg?.memberState === undefined || members.size === 0) return;
+    const state = pkg.memberState(this, Date.now());
+    if (b.changed) for (const w of members) w.report(state);
+    else for (const w of b.inform) if (members.has(w)) w.report(state);
+  }
+
+  /** The NOTIFY body of one of its dialogs, by its package. */
+  content(sub: Sub, now: number, turn: Map<object, unknown>): { type: string | null; body: Buffer | null; extra?: string } {
+    const pkg = this.#env.packages.get(sub.event);
+    if (pkg === undefined) return { type: null, body: null };
+    return pkg.content(this, sub, now, turn);
   }
 
   #schedulePub(pub: Pub): void {
@@ -186,16 +230,16 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
   // ---- what NOTIFY bodies are made of ---------------------------------------------------------
 
   /** Live publications, newest modification first (a deterministic composition order). */
-  live(now: number): Publication[] {
-    const out: Publication[] = [];
+  live(now: number): LivePublication[] {
+    const out: LivePublication[] = [];
     const pubs = this.state.pubs;
     if (pubs !== null) for (const p of pubs.values()) if (p.rec.expiresAt > now) out.push({ etag: p.rec.etag, modified: p.rec.modified, doc: p.rec.doc });
     out.sort((a, b) => b.modified - a.modified || (a.etag < b.etag ? -1 : 1));
     return out;
   }
 
-  /** The presence watchers, for winfo documents and operators (live and ending). */
+  /** The package's watchers (not its winfo subscribers), for winfo documents, rules and operators. */
   *watchers(): Iterable<Sub> {
-    for (let sub = this.state.head; sub !== null; sub = sub.next) if (sub.event === 'presence') yield sub;
+    for (let sub = this.state.head; sub !== null; sub = sub.next) if (sub.event === this.state.pkg) yield sub;
   }
 }

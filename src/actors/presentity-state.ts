@@ -10,6 +10,16 @@ import type { ReplyTo, ResponseSpec } from '../core/reply.js';
 import type { Timed } from './timer-wheel.js';
 import type { Sub, SubPatch, Topic } from './subscription.js';
 import { TRANSPORTS } from '../transport/destination.js';
+import { PRESENCE_RULES, type Memo, type MemoDraft, type StateRules } from './state-rules.js';
+
+/**
+ * A watcher inside the server (RFC 4662: a list subscription's member): told the presentity's
+ * state, as its package renders a list member, after every committed change and at once when
+ * it starts watching. Not stored: list subscriptions re-attach after a restore.
+ */
+export interface MemberWatcher {
+  report(state: string): void;
+}
 
 /** One live publication; the object (and its expiry timer) lives across refreshes. */
 export class Pub implements Timed {
@@ -28,6 +38,8 @@ function isAngled(s: string, inner: string): boolean {
 
 export class PresentityState {
   readonly aor: string;
+  /** The package whose state this is (presence, dialog …): its name and actor-side rules. */
+  readonly rules: StateRules;
   /** Our tag → dialog, for every presentity (shared: in-dialog requests find their owner here). */
   readonly directory: Map<string, Sub>;
   /** Live publications by their current ETag; null while there are none (memory). */
@@ -37,6 +49,10 @@ export class PresentityState {
   count = 0;
   /** Bumped on every change of the composed state: NOTIFY bodies are shared per version. */
   version = 0;
+  /** The package's ordering memory (dialog id → most advanced state seen); null while empty. */
+  memo: Map<string, Memo> | null = null;
+  /** Watchers inside the server (list members); null while there are none. */
+  members: Set<MemberWatcher> | null = null;
   /** The Topics its dialogs share: usually one (every watcher names it the same way), so the
    * first has a field of its own and an array exists only for more. */
   #topic: Topic | null = null;
@@ -45,14 +61,19 @@ export class PresentityState {
   /** Dialogs per event package, all presentities together (a gauge read at scrape time). */
   readonly #perEvent: Map<string, { n: number }[]>;
 
-  constructor(aor: string, directory: Map<string, Sub>, perEvent: Map<string, { n: number }[]> = new Map()) {
+  constructor(aor: string, directory: Map<string, Sub>, rules: StateRules = PRESENCE_RULES, perEvent: Map<string, { n: number }[]> = new Map()) {
     this.aor = aor;
     this.directory = directory;
+    this.rules = rules;
     this.#perEvent = perEvent;
   }
 
+  get pkg(): string {
+    return this.rules.name;
+  }
+
   get empty(): boolean {
-    return (this.pubs === null || this.pubs.size === 0) && this.head === null;
+    return (this.pubs === null || this.pubs.size === 0) && this.head === null && (this.members === null || this.members.size === 0);
   }
 
   /**
@@ -107,7 +128,7 @@ export class PresentityState {
 }
 
 /** The effects of a batch, carried out by the actor once the batch is durable. */
-export class PresBatch implements Batch {
+export class PresBatch implements Batch, MemoDraft {
   readonly ops: StoreOp[] = [];
   readonly replies: [ReplyTo, ResponseSpec][] = [];
   /** The composed presence changed: NOTIFY every presence watcher (pacing applies). */
@@ -130,6 +151,8 @@ export class PresBatch implements Batch {
   readonly pubTimers: Pub[] = [];
   /** Timers to fire again later when the batch does not commit (expiry retries). */
   readonly retry: (Pub | Sub)[] = [];
+  /** Member watchers that started watching: told the state at commit. */
+  readonly inform: MemberWatcher[] = [];
   readonly #undo: (() => void)[] = [];
   readonly #state: PresentityState;
 
@@ -175,6 +198,42 @@ export class PresBatch implements Batch {
     s.version++;
     this.changed = true;
     this.#undo.push(() => s.version--);
+  }
+
+  memo(key: string): Memo | undefined {
+    return this.#state.memo?.get(key);
+  }
+
+  remember(key: string, m: Memo): void {
+    const map = (this.#state.memo ??= new Map());
+    const before = map.get(key);
+    map.delete(key); // re-inserted last: the Map's order is the eviction order
+    map.set(key, m);
+    let evicted: [string, Memo] | null = null;
+    if (map.size > 1024) {
+      const oldest = map.keys().next().value as string;
+      evicted = [oldest, map.get(oldest)!];
+      map.delete(oldest);
+    }
+    this.#undo.push(() => {
+      map.delete(key);
+      if (before !== undefined) map.set(key, before);
+      if (evicted !== null) map.set(evicted[0], evicted[1]);
+    });
+  }
+
+  addMember(w: MemberWatcher): void {
+    const set = (this.#state.members ??= new Set());
+    if (set.has(w)) return;
+    set.add(w);
+    this.inform.push(w);
+    this.#undo.push(() => set.delete(w));
+  }
+
+  removeMember(w: MemberWatcher): void {
+    const set = this.#state.members;
+    if (set === null || !set.delete(w)) return;
+    this.#undo.push(() => set.add(w));
   }
 
   addSub(sub: Sub): void {

@@ -5,11 +5,12 @@
 // RFC 3903 §6 (PUBLISH steps 3-7 that need state), RFC 6665 §4.2.1-4.2.2 and RFC 3856 §6
 // (subscription lifecycle), RFC 3857 (winfo watchers).
 import type { PidfDocument } from '../codec/pidf/types.js';
-import type { SubscriptionRecord } from '../store/records.js';
+import { samePidf, type PubDoc } from './state-rules.js';
+import type { PublicationRecord, SubscriptionRecord } from '../store/records.js';
 import type { ReplyTo } from '../core/reply.js';
 import { line, refuse } from '../core/reply.js';
 import { SIP_ERR } from '../errors.js';
-import { Pub, type PresBatch, type PresentityState } from './presentity-state.js';
+import { Pub, type MemberWatcher, type PresBatch, type PresentityState } from './presentity-state.js';
 import { CSEQ_BLOCK, FINAL_SENT, Sub, TRANSIENT, WINFO_EVENTS, WITHHELD, toSec, type WinfoEvent } from './subscription.js';
 
 import type { WatcherDecision } from '../policy/watcher-rules.js';
@@ -17,7 +18,7 @@ import type { WatcherDecision } from '../policy/watcher-rules.js';
 export type { WatcherDecision };
 
 export type PresMsg =
-  | { t: 'publish'; rt: ReplyTo; now: number; ifMatch: string | null; etag: string; expires: number; doc: PidfDocument | null }
+  | { t: 'publish'; rt: ReplyTo; now: number; ifMatch: string | null; etag: string; expires: number; doc: PubDoc | null }
   | { t: 'pubExpired'; pub: Pub; now: number }
   | { t: 'subscribe'; rt: ReplyTo; rec: SubscriptionRecord; fetch: boolean; headers: string }
   | { t: 'resubscribe'; rt: ReplyTo; now: number; tag: string; callId: string; remoteTag: string; event: string; eventId: string | null; cseq: number; expires: number; target: string | null; headers: string; source?: string }
@@ -27,7 +28,9 @@ export type PresMsg =
   | { t: 'decide'; sub: Sub; decision: WatcherDecision }
   | { t: 'end'; sub: Sub; reason: string }
   /** The flow (connection) the dialog's NOTIFYs go on closed: it ends without a NOTIFY. */
-  | { t: 'drop'; sub: Sub; reason: string };
+  | { t: 'drop'; sub: Sub; reason: string }
+  | { t: 'watch'; w: MemberWatcher }
+  | { t: 'unwatch'; w: MemberWatcher };
 
 export interface TransitionConfig {
   /** What a NOTIFY timeout does to its subscription (Kamailio's timeout_rm_subs). */
@@ -36,9 +39,7 @@ export interface TransitionConfig {
 
 /** Two documents carry the same presence when their serialized elements are equal. */
 export function sameDocument(a: PidfDocument, b: PidfDocument): boolean {
-  if (a.entity !== b.entity || a.elements.length !== b.elements.length) return false;
-  for (let i = 0; i < a.elements.length; i++) if (a.elements[i]!.xml !== b.elements[i]!.xml) return false;
-  return true;
+  return samePidf(a, b);
 }
 
 export function step(s: PresentityState, b: PresBatch, m: PresMsg, cfg: TransitionConfig): void {
@@ -61,7 +62,14 @@ export function step(s: PresentityState, b: PresBatch, m: PresMsg, cfg: Transiti
     case 'reserve':
       return reserve(b, m.sub);
     case 'decide':
-      return decide(b, m.sub, m.decision);
+      return decide(s, b, m.sub, m.decision);
+    case 'watch':
+      // A list subscription's member (RFC 4662): told the state at commit, and after each change.
+      b.addMember(m.w);
+      return;
+    case 'unwatch':
+      b.removeMember(m.w);
+      return;
     case 'end':
       if (s.sub(m.sub.tag) === m.sub && !m.sub.ending) terminate(b, m.sub, m.reason, m.reason === 'rejected' ? 'rejected' : 'deactivated');
       return;
@@ -91,11 +99,14 @@ function publish(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'pub
     b.reply(m.rt, ok);
     return;
   }
-  const doc = m.doc ?? old!.rec.doc;
+  // The package may drop what would move its state backwards (dialog: a stale `early`).
+  const admit = s.rules.admit;
+  const doc = m.doc === null ? old!.rec.doc : admit === undefined ? m.doc : admit(m.doc, b, m.now);
   // A modify whose body equals the stored one (Linphone refreshes with the full body) is a
   // refresh: same composed state, no NOTIFY.
-  const same = old !== undefined && (m.doc === null || sameDocument(old.rec.doc, doc));
-  const rec = { aor: s.aor, id: old?.rec.id ?? m.etag, etag: m.etag, expiresAt: m.now + m.expires * 1000, modified: same ? old!.rec.modified : m.now, doc };
+  const same = old !== undefined && (m.doc === null || s.rules.same(old.rec.doc, doc));
+  const rec: PublicationRecord = { aor: s.aor, id: old?.rec.id ?? m.etag, etag: m.etag, expiresAt: m.now + m.expires * 1000, modified: same ? old!.rec.modified : m.now, doc };
+  if (s.pkg !== 'presence') rec.event = s.pkg;
   let pub = old;
   if (pub === undefined) pub = new Pub(rec);
   else {
@@ -235,8 +246,8 @@ function reserve(b: PresBatch, sub: Sub): void {
 
 // ---- watcher rules changed (RFC 3857 §3.2.2, RFC 5025) ---------------------------------------
 
-function decide(b: PresBatch, sub: Sub, d: WatcherDecision): void {
-  if (sub.ending || sub.event !== 'presence' || d === 'confirm') return;
+function decide(s: PresentityState, b: PresBatch, sub: Sub, d: WatcherDecision): void {
+  if (sub.ending || sub.event !== s.pkg || d === 'confirm') return;
   if (d === 'block') {
     terminate(b, sub, 'rejected', 'rejected');
     return;
@@ -247,5 +258,5 @@ function decide(b: PresBatch, sub: Sub, d: WatcherDecision): void {
   b.update(sub, { pending: false, polite });
   b.ops.push({ t: 'putSub', rec: sub.record() });
   b.notify.push(sub);
-  b.winfo = true;
+  if (sub.event === 'presence') b.winfo = true;
 }

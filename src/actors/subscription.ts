@@ -62,6 +62,9 @@ export interface Topic {
   readonly counters: readonly { n: number }[];
 }
 
+/** Counters for dialogs that no gauge counts (list subscriptions keep their own figures). */
+export const UNCOUNTED: readonly { n: number }[] = TRANSPORTS.map(() => ({ n: 0 }));
+
 const PENDING = 1 << 8; // the watcher waits for the presentity's approval
 const POLITE = 1 << 9; // polite blocking (RFC 5025): shown a closed document
 const WINFO_SHIFT = 10; // 4 bits: index into WINFO_EVENTS

@@ -9,14 +9,30 @@ import { RegistrationActor, type RegistrationEnv } from './registration-actor.js
 import { Pub } from './presentity-state.js';
 import { Sub } from './subscription.js';
 import type { Store } from '../store/store.js';
-import type { BindingRecord, PublicationRecord, RestoreSink, SubscriptionRecord } from '../store/records.js';
+import type { BindingRecord, ListSubscriptionRecord, PublicationRecord, RestoreSink, SubscriptionRecord } from '../store/records.js';
 import type { Logger } from '../log.js';
 import { isConnectionSource } from '../transport/destination.js';
+import { buildRegistry, type PackageRegistry } from '../packages/registry.js';
+
+/** What list subscriptions (src/packages/lists) plug into the system: restore and expiry. */
+export interface ListHost {
+  /** Our tag → the list subscription's owner, for in-dialog requests and timers. */
+  ownerOf(tag: string): { tell(m: { t: 'subExpired'; sub: Sub; now: number }): void } | undefined;
+  restore(rec: ListSubscriptionRecord): void;
+  readonly size: number;
+}
+
+/** The presentity actors' map key: presence keeps the bare AoR (as before packages existed). */
+export function presentityKey(pkg: string, aor: string): string {
+  return pkg === 'presence' ? aor : `${pkg} ${aor}`;
+}
 
 export interface SystemConfig {
   notifyTimeout: 'end' | 'keep';
   /** Domains served; empty = any. */
   domain: readonly string[];
+  /** The event packages; the defaults when absent. */
+  packages?: PackageRegistry;
 }
 
 /** Source addresses and presentity URIs repeat across many dialogs: keep one copy of each. */
@@ -48,12 +64,17 @@ export class ActorSystem {
   readonly #strings = new Interner();
   /** Restored subscriptions deleted because their connection is gone. */
   droppedFlowless = 0;
+  readonly packages: PackageRegistry;
+  /** List subscriptions (set by the lists module when it is wired in). */
+  lists: ListHost | null = null;
 
   constructor(store: Store, log: Logger, cfg: SystemConfig, notifier: NotifySink, sameUri: (a: string, b: string) => boolean, now = Date.now()) {
     this.runtime = new Runtime(store, log);
     this.wheel = new TimerWheel<Timed>(1000, now);
     this.#domains = new Set(cfg.domain.map((d) => d.toLowerCase()));
+    this.packages = cfg.packages ?? buildRegistry();
     this.#env = {
+      packages: this.packages,
       sameUri,
       observer: null,
       releaseRegistration: (r) => {
@@ -66,7 +87,8 @@ export class ActorSystem {
       notifier,
       notifyTimeout: cfg.notifyTimeout,
       release: (a) => {
-        if (this.presentities.get(a.aor) === a) this.presentities.delete(a.aor);
+        const key = presentityKey(a.pkg, a.aor);
+        if (this.presentities.get(key) === a) this.presentities.delete(key);
       },
     };
   }
@@ -80,13 +102,20 @@ export class ActorSystem {
     return this.#domains.size === 0 || this.#domains.has(host.toLowerCase());
   }
 
-  presentity(aor: string): PresentityActor {
-    let a = this.presentities.get(aor);
+  /** The actor holding `pkg`'s state of `aor` (presence by default; dialog for BLF). */
+  presentity(aor: string, pkg = 'presence'): PresentityActor {
+    const key = presentityKey(pkg, aor);
+    let a = this.presentities.get(key);
     if (a === undefined) {
-      a = new PresentityActor(aor, this.#env);
-      this.presentities.set(aor, a);
+      a = new PresentityActor(aor, this.#env, this.packages.rules(pkg));
+      this.presentities.set(key, a);
     }
     return a;
+  }
+
+  /** The actor owning a dialog (its package's state actor). */
+  #ownerKey(sub: Sub): string {
+    return presentityKey(this.packages.stateOf(sub.event), sub.aor);
   }
 
   registration(aor: string): RegistrationActor {
@@ -101,19 +130,21 @@ export class ActorSystem {
   /** The presentity owning the dialog our tag names; undefined when there is none. */
   ownerOf(tag: string): PresentityActor | undefined {
     const sub = this.directory.get(tag);
-    return sub === undefined ? undefined : this.presentities.get(sub.aor);
+    return sub === undefined ? undefined : this.presentities.get(this.#ownerKey(sub));
   }
 
-  /** Live dialogs held (directory entries). */
+  /** Live dialogs held (directory entries and list subscriptions). */
   get subscriptions(): number {
-    return this.directory.size;
+    return this.directory.size + (this.lists?.size ?? 0);
   }
 
   /** Expiries due: each becomes a message to its actor. */
   tick(now: number): void {
     this.wheel.advance(now, (item) => {
-      if (item instanceof Sub) this.presentities.get(item.aor)?.tell({ t: 'subExpired', sub: item, now });
-      else if (item instanceof Pub) this.presentities.get(item.rec.aor)?.tell({ t: 'pubExpired', pub: item, now });
+      if (item instanceof Sub) {
+        const owner = this.directory.get(item.tag) === item ? this.presentities.get(this.#ownerKey(item)) : this.lists?.ownerOf(item.tag);
+        owner?.tell({ t: 'subExpired', sub: item, now });
+      } else if (item instanceof Pub) this.presentities.get(presentityKey(item.rec.event ?? 'presence', item.rec.aor))?.tell({ t: 'pubExpired', pub: item, now });
       else if (item instanceof RegistrationActor) item.tell({ t: 'expire', now });
     });
   }
@@ -127,7 +158,7 @@ export class ActorSystem {
         a.schedule();
       },
       publication: (rec: PublicationRecord) => {
-        const a = this.presentity(rec.aor);
+        const a = this.presentity(rec.aor, rec.event ?? 'presence');
         const pub = new Pub(rec);
         (a.state.pubs ??= new Map()).set(rec.etag, pub);
         this.wheel.schedule(pub, rec.expiresAt);
@@ -139,7 +170,7 @@ export class ActorSystem {
           this.droppedFlowless++;
           return false;
         }
-        const a = this.presentity(rec.aor);
+        const a = this.presentity(rec.aor, this.packages.stateOf(rec.event));
         rec.entity = this.#strings.get(rec.entity);
         rec.localUri = this.#strings.get(rec.localUri);
         rec.source = this.#strings.get(rec.source);
@@ -148,6 +179,9 @@ export class ActorSystem {
         a.state.link(sub);
         this.wheel.schedule(sub, sub.expiresAt);
         return true;
+      },
+      listSubscription: (rec: ListSubscriptionRecord) => {
+        this.lists?.restore(rec);
       },
     };
   }

@@ -6,7 +6,7 @@
 import type { Server } from '../server.js';
 import type { PresentityActor, CoreObserver } from '../actors/presentity-actor.js';
 import type { Sub } from '../actors/subscription.js';
-import type { PidfElement } from '../codec/pidf/types.js';
+import type { PidfElement, Publication } from '../codec/pidf/types.js';
 import { composePidf } from '../codec/pidf/compose.js';
 import { aorKey, isWildcardKey } from '../policy/aor.js';
 import { WatcherRules, RulesFileError, type SettableDecision } from '../policy/watcher-rules.js';
@@ -114,7 +114,7 @@ export class ServerModel implements AdminModel {
   #elements(actor: PresentityActor, now: number): { elements: PidfElement[]; live: ReturnType<PresentityActor['live']> } {
     const live = actor.live(now);
     const elements: PidfElement[] = [];
-    for (const p of live) for (const e of p.doc.elements) elements.push(e);
+    for (const p of live) if ('elements' in p.doc) for (const e of p.doc.elements) elements.push(e);
     return { elements, live };
   }
 
@@ -134,9 +134,11 @@ export class ServerModel implements AdminModel {
     const actors = this.#srv.sys.presentities;
     const now = Date.now();
     const accept = (k: string): boolean => {
+      const a = actors.get(k);
+      // Presence presentities only (the dialog package's actors share the registry).
+      if (a === undefined || a.pkg !== 'presence') return false;
       if (filter.aor !== undefined && !k.includes(filter.aor)) return false;
       if (filter.state === undefined) return true;
-      const a = actors.get(k)!;
       const { elements, live } = this.#elements(a, now);
       return presenceStateOf(elements, live.length > 0) === filter.state;
     };
@@ -149,12 +151,13 @@ export class ServerModel implements AdminModel {
   presentity(aor: string): PresentityView | null {
     const key = this.#resolve(this.#srv.sys.presentities, aor);
     const actor = key === null ? undefined : this.#srv.sys.presentities.get(key);
-    if (actor === undefined) return null;
+    if (actor === undefined || actor.pkg !== 'presence') return null;
     const now = Date.now();
     const live = actor.live(now);
+    const pidf = live.filter((p): p is Publication => 'elements' in p.doc);
     return {
       ...this.#summary(actor, now),
-      pidf: composePidf(actor.aor, live),
+      pidf: composePidf(actor.aor, pidf),
       publicationList: live.map((p) => ({ etag: p.etag, expiresIn: secondsLeft(actor.state.pubs!.get(p.etag)!.rec.expiresAt, now), modified: new Date(p.modified).toISOString() })),
     };
   }
@@ -266,6 +269,7 @@ export class ServerModel implements AdminModel {
 
   readonly #observer: CoreObserver = {
     presence: (actor) => {
+      if (actor.pkg !== 'presence') return;
       const s = this.#summary(actor, Date.now());
       this.#emit({ kind: 'presence', aor: actor.aor, state: s.state, note: s.note });
     },

@@ -12,8 +12,8 @@ import type { Request } from './context.js';
 import type { Destination } from '../transport/destination.js';
 import { line, refuse } from './reply.js';
 import { handleRegister } from './register.js';
-import { handlePublish, PIDF_TYPE } from './publish.js';
-import { handleSubscribe, ALLOW_EVENTS, type WatcherDecision } from './subscribe.js';
+import { handlePublish } from './publish.js';
+import { handleSubscribe, type ListSubscribeHook, type WatcherDecision } from './subscribe.js';
 
 export interface RouterDeps {
   sys: ActorSystem;
@@ -25,9 +25,15 @@ export interface RouterDeps {
   authorize(presentityAor: string, watcherAor: string): WatcherDecision;
   /** A dialog created or refreshed over a connection: its NOTIFYs go on that flow. */
   bindFlow?(source: Destination, tag: string): void;
+  /** Resource list subscriptions (RFC 4662), when served. */
+  lists?: ListSubscribeHook;
 }
 
-const OPTIONS_HEADERS = line('Allow', ALLOW_HEADER) + line('Accept', PIDF_TYPE) + line('Allow-Events', ALLOW_EVENTS);
+/** The OPTIONS answer: methods, and from the package registry what we take and notify for. */
+function optionsHeaders(d: RouterDeps): string {
+  const p = d.sys.packages;
+  return line('Allow', ALLOW_HEADER) + line('Accept', p.publishTypes) + line('Allow-Events', p.allowEvents) + (d.lists === undefined ? '' : line('Supported', 'eventlist'));
+}
 
 /**
  * RFC 3261 §22 / §10.3 step 3-4: who sent it, and may they act for the AoR it names? A user
@@ -71,7 +77,7 @@ export function routeRequest(req: Request, d: RouterDeps): void {
       if (authenticate(req, d)) handleSubscribe(req, d);
       return;
     case 'OPTIONS':
-      req.reply({ status: 200, headers: OPTIONS_HEADERS });
+      req.reply({ status: 200, headers: optionsHeaders(d) });
       return;
     default:
       req.reply({ status: 405, headers: line('Allow', ALLOW_HEADER) });

@@ -11,7 +11,7 @@ import { grantExpires, parseEvent, type Request } from './context.js';
 import { randomToken } from './random.js';
 import { line, refuse } from './reply.js';
 
-export const PIDF_TYPE = 'application/pidf+xml';
+export { PIDF_TYPE } from '../packages/presence.js';
 
 export function handlePublish(req: Request, sys: ActorSystem, cfg: Readonly<Config>): void {
   const { msg, now } = req;
@@ -25,10 +25,11 @@ export function handlePublish(req: Request, sys: ActorSystem, cfg: Readonly<Conf
     req.reply(refuse(SIP_ERR.FOREIGN_DOMAIN));
     return;
   }
-  // Step 2: the event package.
+  // Step 2: the event package, one that takes publications (the registry's).
   const event = parseEvent(msg.first(HDR.Event));
-  if (event === null || event.pkg !== 'presence') {
-    req.reply(refuse(SIP_ERR.BAD_EVENT, line('Allow-Events', 'presence')));
+  const pkg = event === null ? undefined : sys.packages.get(event.pkg);
+  if (pkg === undefined || pkg.publishTypes.length === 0 || pkg.parse === undefined) {
+    req.reply(refuse(SIP_ERR.BAD_EVENT, line('Allow-Events', publishable(sys))));
     return;
   }
   // Step 3: SIP-If-Match holds at most one entity-tag (a token: a comma means several).
@@ -42,14 +43,15 @@ export function handlePublish(req: Request, sys: ActorSystem, cfg: Readonly<Conf
   if (expires === null) return;
   // Step 5: the body must be of a type the package knows, and a valid document.
   const hasBody = msg.bodyLength > 0;
-  if (hasBody && mediaTypeOf(msg.first(HDR.ContentType)) !== PIDF_TYPE) {
-    req.reply(refuse(SIP_ERR.UNSUPPORTED_TYPE, line('Accept', PIDF_TYPE)));
+  if (hasBody && !pkg.publishTypes.includes(mediaTypeOf(msg.first(HDR.ContentType)) ?? '')) {
+    req.reply(refuse(SIP_ERR.UNSUPPORTED_TYPE, line('Accept', pkg.publishTypes.join(', '))));
     return;
   }
-  const pidf = req.pidf;
-  if (hasBody && (pidf === null || !pidf.ok)) {
-    const why = pidf !== null && !pidf.ok ? pidf.reason : 'body not parsed';
-    req.reply(refuse(SIP_ERR.BAD_PIDF, line('Warning', `399 comsipl "${why.replace(/["\\\r\n]/g, ' ').slice(0, 120)}"`)));
+  const parsed = hasBody ? pkg.parse(req) : null;
+  if (parsed !== null && !parsed.ok) {
+    const why = parsed.reason;
+    const err = pkg.name === 'presence' ? SIP_ERR.BAD_PIDF : parsed.status === 413 ? SIP_ERR.BODY_TOO_LARGE : SIP_ERR.BAD_BODY;
+    req.reply(refuse(err, line('Warning', `399 comsipl "${why.replace(/["\\\r\n]/g, ' ').slice(0, 120)}"`)));
     return;
   }
   const etag = ifMatch.length === 1 ? ifMatch[0]! : null;
@@ -57,7 +59,12 @@ export function handlePublish(req: Request, sys: ActorSystem, cfg: Readonly<Conf
     req.reply(refuse(SIP_ERR.NO_BODY));
     return;
   }
-  sys.presentity(aorOf(ruri)).tell({
-    t: 'publish', rt: req, now, ifMatch: etag, etag: randomToken(9), expires, doc: hasBody && pidf !== null && pidf.ok ? pidf.doc : null,
+  sys.presentity(aorOf(ruri), pkg.stateOf).tell({
+    t: 'publish', rt: req, now, ifMatch: etag, etag: randomToken(9), expires, doc: parsed !== null && parsed.ok ? parsed.doc : null,
   });
+}
+
+/** Allow-Events of a 489 to PUBLISH: the packages that take publications. */
+function publishable(sys: ActorSystem): string {
+  return sys.packages.allowEvents.split(', ').filter((n) => (sys.packages.get(n)?.publishTypes.length ?? 0) > 0).join(', ');
 }

@@ -1,9 +1,10 @@
 // SUBSCRIBE (RFC 6665 §4.2.1, RFC 3856 §6): new subscriptions create a dialog (200 with our
 // To-tag and Contact), in-dialog ones refresh or end it (Expires 0); every accepted SUBSCRIBE is
-// followed at once by a NOTIFY carrying the current state. Two packages: `presence` (RFC 3856)
-// for anyone the watcher rules let in, and `presence.winfo` (RFC 3857) for the presentity itself
-// only, whose NOTIFYs carry its watcher list (RFC 3858). What needs the dialog's state (481,
-// CSeq order) is decided by the presentity actor that owns it.
+// followed at once by a NOTIFY carrying the current state. The packages come from the registry
+// (src/packages/): `presence` (RFC 3856) and `dialog` (RFC 4235) for anyone the watcher rules let
+// in, `presence.winfo` (RFC 3857) for the presentity itself only. A SUBSCRIBE to a resource list
+// (RFC 4662) is handed to the lists module. What needs the dialog's state (481, CSeq order) is
+// decided by the actor that owns it.
 import { HDR } from '../codec/sip/msg.js';
 import { parseNameAddr } from '../codec/sip/name-addr.js';
 import { parseUri, aorOf } from '../codec/sip/uri.js';
@@ -16,16 +17,34 @@ import { SIP_ERR } from '../errors.js';
 import { grantExpires, parseEvent, type Request } from './context.js';
 import { randomToken } from './random.js';
 import { line, refuse } from './reply.js';
-import { PIDF_TYPE } from './publish.js';
 import { aorKey } from '../policy/aor.js';
-import { WATCHERINFO_CONTENT_TYPE } from '../codec/winfo/render.js';
 import { isReliable, sourceText, type Destination } from '../transport/destination.js';
+import type { EventPackage } from '../packages/types.js';
 
 export type { WatcherDecision };
 
-/** The packages we notify for: the value of Allow-Events everywhere (RFC 6665 §8.2.2). */
-export const ALLOW_EVENTS = 'presence, presence.winfo';
-const ALLOW_EVENTS_LINE = line('Allow-Events', ALLOW_EVENTS);
+/** A new SUBSCRIBE as the lists module sees it (src/packages/lists/list-subscribe.ts). */
+export interface ListSubscribeHook {
+  /** true when the SUBSCRIBE was a list subscription and has been answered or handed on. */
+  subscribe(req: Request, pkg: EventPackage, ctx: { expires: number; headers: string; watcherAor: string; remoteTag: string }): boolean;
+  /** The owner of a list subscription by our tag (in-dialog requests). */
+  ownerOf(tag: string): { tell(m: ResubscribeMsg): void } | undefined;
+}
+
+export interface ResubscribeMsg {
+  t: 'resubscribe';
+  rt: Request;
+  now: number;
+  tag: string;
+  callId: string;
+  remoteTag: string;
+  event: string;
+  eventId: string | null;
+  cseq: number;
+  expires: number;
+  target: string | null;
+  headers: string;
+}
 
 export interface SubscribeDeps {
   sys: ActorSystem;
@@ -36,6 +55,8 @@ export interface SubscribeDeps {
   authorize(presentityAor: string, watcherAor: string): WatcherDecision;
   /** The dialog `tag` takes its NOTIFYs on the flow `source` names (ends when it closes). */
   bindFlow?(source: Destination, tag: string): void;
+  /** Resource list subscriptions (RFC 4662); absent = none served. */
+  lists?: ListSubscribeHook;
 }
 
 /** Does Accept allow `type`? (RFC 3856 §6.5, RFC 3857 §4.4: absent means the package default.) */
@@ -51,13 +72,14 @@ function accepts(values: string[], type: string): boolean {
 export function handleSubscribe(req: Request, d: SubscribeDeps): void {
   const { msg, now } = req;
   const { sys, cfg } = d;
+  const allowEvents = line('Allow-Events', sys.packages.allowEvents);
   const event = parseEvent(msg.first(HDR.Event));
-  if (event === null || (event.pkg !== 'presence' && event.pkg !== 'presence.winfo')) {
-    req.reply(refuse(SIP_ERR.BAD_EVENT, ALLOW_EVENTS_LINE));
+  const pkg = event === null ? undefined : sys.packages.get(event.pkg);
+  if (event === null || pkg === undefined) {
+    req.reply(refuse(SIP_ERR.BAD_EVENT, allowEvents));
     return;
   }
-  const winfo = event.pkg === 'presence.winfo';
-  const bodyType = winfo ? WATCHERINFO_CONTENT_TYPE : PIDF_TYPE;
+  const bodyType = pkg.notifyType;
   if (!accepts(msg.values(HDR.Accept), bodyType)) {
     req.reply(refuse(SIP_ERR.NOT_ACCEPTABLE, line('Accept', bodyType)));
     return;
@@ -69,11 +91,11 @@ export function handleSubscribe(req: Request, d: SubscribeDeps): void {
     req.reply(refuse(SIP_ERR.NO_FROM_TAG));
     return;
   }
-  const headers = line('Expires', expires) + line('Contact', d.contactFor(req)) + ALLOW_EVENTS_LINE;
+  const headers = line('Expires', expires) + line('Contact', d.contactFor(req)) + allowEvents;
   const localTag = msg.toTag;
   if (localTag !== null) {
     // In-dialog: refresh or unsubscribe (§4.2.1.4); an unknown dialog → 481.
-    const owner = sys.ownerOf(localTag);
+    const owner = sys.ownerOf(localTag) ?? d.lists?.ownerOf(localTag);
     if (owner === undefined) {
       req.reply(refuse(SIP_ERR.NO_SUBSCRIPTION));
       return;
@@ -113,8 +135,10 @@ export function handleSubscribe(req: Request, d: SubscribeDeps): void {
   // The watcher is who authenticated, when we authenticate (RFC 5025 §3.1.1.2), else From.
   const fromAor = aorOf(fromUri);
   const watcherAor = req.identity !== null ? `sip:${req.identity}` : fromAor;
+  // A resource list (RFC 4662) is its own kind of subscription: the lists module takes it.
+  if (d.lists?.subscribe(req, pkg, { expires, headers, watcherAor, remoteTag }) === true) return;
   const self = aorKey(aor) === aorKey(watcherAor);
-  if (winfo && !self) {
+  if (pkg.authorization === 'self' && !self) {
     // RFC 3857 §5.2: the watcher list is the presentity's own business.
     req.reply(refuse(SIP_ERR.WINFO_NOT_YOURS));
     return;
@@ -150,5 +174,5 @@ export function handleSubscribe(req: Request, d: SubscribeDeps): void {
   if (isReliable(req.source)) d.bindFlow?.(req.source, tag);
   let replyHeaders = headers;
   for (const r of routes) replyHeaders += line('Record-Route', r);
-  sys.presentity(aor).tell({ t: 'subscribe', rt: req, rec, fetch: expires === 0, headers: replyHeaders });
+  sys.presentity(aor, pkg.stateOf).tell({ t: 'subscribe', rt: req, rec, fetch: expires === 0, headers: replyHeaders });
 }

@@ -37,6 +37,8 @@ export class WatcherPolicy {
   readonly #sys: ActorSystem;
   readonly #log: Logger;
   #watch: { close(): void } | null = null;
+  /** Called after a reload was applied (list subscriptions decide their members again). */
+  afterReload: (() => void) | null = null;
 
   /** Throws RulesFileError when the file exists but is invalid: a start must not guess. */
   constructor(rulesPath: string, sys: ActorSystem, log: Logger) {
@@ -71,6 +73,7 @@ export class WatcherPolicy {
       return false;
     }
     const changed = this.reapply();
+    this.afterReload?.();
     this.#log.info({ why, changed }, 'watcher rules reloaded');
     return true;
   }

@@ -12,7 +12,7 @@ import { mkdirSync, accessSync, existsSync, statSync, constants } from 'node:fs'
 import { dirname, join, resolve } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { Store, StoreDone } from './store.js';
-import type { BindingRecord, PublicationRecord, RestoreSink, RestoreStats, StoreOp, SubscriptionRecord } from './records.js';
+import type { BindingRecord, ListSubscriptionRecord, PublicationRecord, RestoreSink, RestoreStats, StoreOp, SubscriptionRecord } from './records.js';
 import { fromLegacySubscription } from './legacy.js';
 import { decodeSubscription, emptySubscription, encodeSubscription } from './sub-codec.js';
 
@@ -49,6 +49,8 @@ const subsEncoder = {
   encode: (rec: SubscriptionRecord): Buffer => encodeSubscription(rec),
   decode: (b: Uint8Array, size?: number): SubscriptionRecord | null => (decodeSubscription(b, size ?? b.length, restoreRecord) ? restoreRecord : null),
 };
+/** List subscriptions (RFC 4662), in presence_w.fdb beside the dialogs they resemble. */
+const LST = 'lst';
 
 export class FdbStore implements Store {
   readonly #presence: RootDatabase;
@@ -152,6 +154,12 @@ export class FdbStore implements Store {
             case 'delSub':
               void this.#subs.remove(op.tag);
               break;
+            case 'putList':
+              void db.put([LST, op.rec.tag], op.rec);
+              break;
+            case 'delList':
+              void db.remove([LST, op.tag]);
+              break;
             case 'putBindings':
               break;
           }
@@ -222,6 +230,16 @@ export class FdbStore implements Store {
       }
       stats.subscriptions++;
       migrated.push(rec);
+    }
+    for (const { key, value } of this.#presence.getRange({ start: [LST], end: [LST, '\uffff'] })) {
+      const rec = value as ListSubscriptionRecord;
+      if (rec.expiresAt <= now || sink.listSubscription === undefined) {
+        rootDrops.push(key);
+        stats.dropped++;
+      } else {
+        stats.lists = (stats.lists ?? 0) + 1;
+        sink.listSubscription(rec);
+      }
     }
     const regDrops: { key: string; live: BindingRecord[] }[] = [];
     for (const { key, value } of this.#registered.getRange({})) {

@@ -2,6 +2,8 @@
 // the operations that change them. The store seam (store.ts) speaks only these types, so a
 // second store (a networked one for several nodes) implements the same few operations.
 import type { PidfDocument } from '../codec/pidf/types.js';
+import type { DialogInfoDocument } from '../codec/dialog-info/types.js';
+import type { ListEntry } from '../codec/resource-lists/parse.js';
 
 export interface BindingRecord {
   contact: string; // the Contact value as given (name-addr form, without the expires param)
@@ -23,7 +25,9 @@ export interface PublicationRecord {
   expiresAt: number;
   /** When the published state last changed (a refresh keeps it): composition order. */
   modified: number;
-  doc: PidfDocument;
+  /** The event package; absent = presence (every record written before packages existed). */
+  event?: string;
+  doc: PidfDocument | DialogInfoDocument;
 }
 
 /**
@@ -53,12 +57,29 @@ export interface SubscriptionRecord {
   source: string;
 }
 
+/**
+ * A list subscription (RFC 4662): the dialog with its watcher, plus what makes it a list — the
+ * list URI, whose authorization its members follow (the owner), and the members themselves when
+ * they came in the SUBSCRIBE body (RFC 5367; null = the operator's list file names them).
+ */
+export interface ListSubscriptionRecord extends SubscriptionRecord {
+  list: {
+    uri: string;
+    owner: string;
+    entries: ListEntry[] | null;
+    /** The Event token its NOTIFYs carry when it differs from `event` (liblinphone 5.1 quirk). */
+    eventToken?: string;
+  };
+}
+
 export type StoreOp =
   | { t: 'putBindings'; aor: string; bindings: readonly BindingRecord[] } // empty = delete
   | { t: 'putPub'; rec: PublicationRecord }
   | { t: 'delPub'; aor: string; id: string }
   | { t: 'putSub'; rec: SubscriptionRecord }
-  | { t: 'delSub'; tag: string };
+  | { t: 'delSub'; tag: string }
+  | { t: 'putList'; rec: ListSubscriptionRecord }
+  | { t: 'delList'; tag: string };
 
 /** What a restore hands back, record by record (a million subscriptions are streamed, not listed). */
 export interface RestoreSink {
@@ -66,12 +87,15 @@ export interface RestoreSink {
   publication(rec: PublicationRecord): void;
   /** Returns false when the dialog cannot live on (its connection died with the process): it is deleted. */
   subscription(rec: SubscriptionRecord): unknown;
+  /** List subscriptions come last: the presentities they watch are restored by then. */
+  listSubscription?(rec: ListSubscriptionRecord): void;
 }
 
 export interface RestoreStats {
   registrations: number;
   publications: number;
   subscriptions: number;
+  lists?: number;
   /** Expired or ended rows deleted before serving. */
   dropped: number;
 }

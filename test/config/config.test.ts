@@ -50,3 +50,22 @@ test('transports: all five by default (TLS/WSS quietly off without a certificate
   assert.equal(loadConfig(['--max-connections-per-ip', '5'], {}).maxConnectionsPerIp, 5);
   assert.throws(() => loadConfig(['--idle-timeout', '0'], {}), /--idle-timeout/);
 });
+
+test('event packages and resource lists: defaults, on|off switches, the lists file beside the data', () => {
+  const d = loadConfig(['--data', '/tmp/x'], {});
+  assert.equal(d.dialogSingle, false);
+  assert.equal(d.dialogDummy, false);
+  assert.equal(d.lists, join('/tmp/x', 'lists.json'));
+  assert.deepEqual(d.rlsUsers, ['rls']);
+  assert.equal(d.listBatchMs, 300);
+  assert.equal(d.listEventQuirk, true);
+  const c = loadConfig(['--dialog-single', 'on', '--dialog-dummy', 'true', '--rls-users', 'rls,Buddies', '--list-batch-ms', '0', '--list-event-quirk', 'off'], { COMSIPL_LIST_MAX_BODY: '8000' });
+  assert.equal(c.dialogSingle, true);
+  assert.equal(c.dialogDummy, true);
+  assert.deepEqual(c.rlsUsers, ['rls', 'buddies']);
+  assert.equal(c.listBatchMs, 0);
+  assert.equal(c.listEventQuirk, false);
+  assert.equal(c.listMaxBody, 8000);
+  assert.throws(() => loadConfig(['--dialog-single', 'maybe'], {}), /--dialog-single.*on\|off/);
+  assert.throws(() => loadConfig(['--list-max-body', '10'], {}), /--list-max-body/);
+});

@@ -13,7 +13,7 @@ test('captured client traffic: all requests accepted, NOTIFYs delivered', { time
   const r = spawnSync('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" "${runner}"`], { encoding: 'utf8', timeout: 110_000 });
   assert.equal(r.status, 0, `runner failed (needs root for unshare -n): ${r.stderr}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, StepResult[]>;
-  assert.deepEqual(Object.keys(out).sort(), ['baresip', 'liblinphone-lpresence', 'linphonec']);
+  assert.deepEqual(Object.keys(out).sort(), ['baresip', 'liblinphone-lpresence', 'liblinphone-rls', 'linphonec']);
   for (const [dir, steps] of Object.entries(out)) {
     for (const s of steps) {
       const isRequest = !/NOTIFY-200-response|keepalive/.test(s.file);
@@ -25,6 +25,11 @@ test('captured client traffic: all requests accepted, NOTIFYs delivered', { time
       if (/PUBLISH/.test(s.file) && s.status === 200) assert.ok(s.etag, `${dir}/${s.file}: SIP-ETag on every 2xx`);
       if (/-SUBSCRIBE\.sip$|SUBSCRIBE-retry/.test(s.file)) {
         assert.match(s.notifies[0] ?? '', /^active;expires=\d+ .*<basic>closed<\/basic>/, `${dir}/${s.file}: immediate NOTIFY`);
+      }
+      // liblinphone's list SUBSCRIBE (deflated recipient-list body): full state of its five buddies.
+      if (dir === 'liblinphone-rls' && s.file.startsWith('01-')) {
+        assert.match(s.notifies[0] ?? '', /^active;expires=\d+ --\S+ .*fullState="true"/, 'full-state list NOTIFY');
+        for (let i = 0; i < 5; i++) assert.match(s.notifies[0]!, new RegExp(`<resource uri="sip:buddy${i}@127\\.0\\.0\\.1">`));
       }
       if (/unsubscribe/.test(s.file)) assert.match(s.notifies.join('|'), /terminated;reason=timeout/, `${dir}/${s.file}: final NOTIFY`);
     }

@@ -27,7 +27,7 @@ test('OPTIONS → 200 with Allow, Accept, Allow-Events and Server; every header 
   const r = await ua.request(spec, srv.port);
   assert.equal(r.status, 200);
   assert.match(hdr(r, 'Allow')!, /REGISTER.*PUBLISH.*SUBSCRIBE.*OPTIONS/);
-  assert.equal(hdr(r, 'Accept'), 'application/pidf+xml');
+  assert.equal(hdr(r, 'Accept'), 'application/pidf+xml, application/dialog-info+xml');
   assert.match(hdr(r, 'Allow-Events')!, /^presence/);
   assert.match(hdr(r, 'Server')!, /^ComSIPL\/\d/);
   assert.equal(hdr(r, 'Call-ID'), spec.callId);

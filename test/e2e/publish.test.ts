@@ -57,7 +57,7 @@ test('errors: 489, 415, 400 invalid PIDF, 400 no body, 423, 400 two If-Match, ma
   const aor = `sip:${user}@127.0.0.1`;
   let r = await ua.request({ method: 'PUBLISH', uri: aor, from: `<${aor}>;tag=1`, to: `<${aor}>`, callId: rand(), cseq: 1, headers: [['Content-Type', 'application/pidf+xml']], body: PIDF(aor, 'open') }, srv.port);
   assert.equal(r.status, 489);
-  assert.equal(hdr(r, 'Allow-Events'), 'presence');
+  assert.equal(hdr(r, 'Allow-Events'), 'presence, dialog');
   r = await ua.request({ method: 'PUBLISH', uri: aor, from: `<${aor}>;tag=1`, to: `<${aor}>`, callId: rand(), cseq: 1, headers: [['Event', 'presence'], ['Content-Type', 'text/plain']], body: 'hello' }, srv.port);
   assert.equal(r.status, 415);
   assert.equal(hdr(r, 'Accept'), 'application/pidf+xml');

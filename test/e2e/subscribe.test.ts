@@ -111,9 +111,9 @@ test('fetch: initial SUBSCRIBE with Expires 0 → 200 and one terminated NOTIFY 
 
 test('errors: 489 with Allow-Events, 481 unknown dialog, 406 for an Accept we cannot serve', async () => {
   const aor = `sip:x${rand()}@127.0.0.1`;
-  const r = await watcher.request({ method: 'SUBSCRIBE', uri: aor, from: '<sip:w@127.0.0.1>;tag=1', to: `<${aor}>`, callId: rand(), cseq: 1, headers: [['Event', 'dialog'], ['Contact', `<sip:w@${watcher.hostPort}>`]] }, srv.port);
+  const r = await watcher.request({ method: 'SUBSCRIBE', uri: aor, from: '<sip:w@127.0.0.1>;tag=1', to: `<${aor}>`, callId: rand(), cseq: 1, headers: [['Event', 'message-summary'], ['Contact', `<sip:w@${watcher.hostPort}>`]] }, srv.port);
   assert.equal(r.status, 489);
-  assert.equal(hdr(r, 'Allow-Events'), 'presence, presence.winfo');
+  assert.equal(hdr(r, 'Allow-Events'), 'presence, presence.winfo, dialog');
   const r2 = await watcher.request({ method: 'SUBSCRIBE', uri: aor, from: '<sip:w@127.0.0.1>;tag=1', to: `<${aor}>;tag=nope`, callId: rand(), cseq: 2, headers: [['Event', 'presence'], ['Contact', `<sip:w@${watcher.hostPort}>`]] }, srv.port);
   assert.equal(r2.status, 481);
   const d = await subscribe(aor, 600, [['Accept', 'application/xpidf+xml']]);

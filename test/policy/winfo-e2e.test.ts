@@ -55,7 +55,7 @@ function statusOf(n: SipRequest, uri: string): string | undefined {
 test('confirm → pending without body; winfo sees it; approve via the rules CLI → active NOTIFY with the state', async () => {
   const w = await subscribe(alice, srv.port, ALICE, ALICE, { event: 'presence.winfo', headers: [['Accept', 'application/watcherinfo+xml']] });
   assert.equal(w.res.status, 200);
-  assert.equal(hdr(w.res, 'Allow-Events'), 'presence, presence.winfo');
+  assert.equal(hdr(w.res, 'Allow-Events'), 'presence, presence.winfo, dialog');
   const w0 = await alice.waitNotify(w.callId, 3000, 0);
   assert.equal(hdr(w0, 'Event'), 'presence.winfo');
   assert.equal(hdr(w0, 'Content-Type'), 'application/watcherinfo+xml');

@@ -21,7 +21,8 @@ function rewrite(raw: Buffer, etag: string | null, toTag: string | null): Buffer
   return Buffer.from(text, 'latin1');
 }
 
-const srv = await startServer(['--min-expires', '10']);
+// rls-eve: the resource list server address liblinphone-rls/ was captured against (RFC 4662).
+const srv = await startServer(['--min-expires', '10', '--rls-users', 'rls,rls-eve']);
 const out: Record<string, StepResult[]> = {};
 try {
   for (const dir of readdirSync(fixturePath('clients')).filter((d) => !d.includes('.'))) {
