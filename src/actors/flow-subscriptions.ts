@@ -46,7 +46,7 @@ export class FlowSubscriptions {
       const sub = this.#sys.directory.get(tag);
       // Refreshed over another flow since, or ended: not this flow's any more.
       if (sub === undefined || sub.source !== e.source) continue;
-      const owner = this.#sys.presentities.get(sub.aor);
+      const owner = this.#sys.ownerOf(tag);
       if (owner === undefined) continue;
       owner.tell({ t: 'drop', sub, reason });
       n++;
