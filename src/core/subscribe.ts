@@ -15,7 +15,7 @@ import type { Config } from '../config.js';
 import type { SubscriptionRecord } from '../store/records.js';
 import { SIP_ERR } from '../errors.js';
 import { grantExpires, parseEvent, type Request } from './context.js';
-import { randomToken } from './random.js';
+import { dialogTag } from './random.js';
 import { line, refuse } from './reply.js';
 import { aorKey } from '../policy/aor.js';
 import { isReliable, sourceText, type Destination } from '../transport/destination.js';
@@ -149,7 +149,7 @@ export function handleSubscribe(req: Request, d: SubscribeDeps): void {
     return;
   }
   const routes = msg.values(HDR.RecordRoute);
-  const tag = randomToken();
+  const tag = dialogTag(now);
   const rec: SubscriptionRecord = sys.intern({
     tag,
     aor,

@@ -13,7 +13,7 @@ import { CSEQ_BLOCK } from '../../actors/subscription.js';
 import type { ActorSystem } from '../../actors/system.js';
 import type { Request } from '../../core/context.js';
 import { line, refuse } from '../../core/reply.js';
-import { randomToken } from '../../core/random.js';
+import { dialogTag } from '../../core/random.js';
 import type { ListSubscribeHook, ResubscribeMsg } from '../../core/subscribe.js';
 import { SIP_ERR } from '../../errors.js';
 import { aorKey } from '../../policy/aor.js';
@@ -129,7 +129,7 @@ export function listSubscribeHook(sys: ActorSystem, host: ListActors, cfg: ListS
       const routes = msg.values(HDR.RecordRoute);
       const event = pkg.name;
       const rec: ListSubscriptionRecord = {
-        tag: randomToken(), aor: listUri, event, eventId: null, callId: msg.callId, remoteTag: ctx.remoteTag,
+        tag: dialogTag(now), aor: listUri, event, eventId: null, callId: msg.callId, remoteTag: ctx.remoteTag,
         localUri: `<${to.uri}>`, remoteUri: from.displayName ? `"${from.displayName.replace(/["\\]/g, '\\$&')}" <${from.uri}>` : `<${from.uri}>`,
         watcherAor: ctx.watcherAor, entity: to.uri, target: contact.uri, routes, expiresAt: now + ctx.expires * 1000,
         remoteCseq: msg.cseq, cseqReserved: CSEQ_BLOCK, state: 'active', polite: false, source: `${req.source.address} ${req.source.port}`,
