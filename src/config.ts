@@ -53,6 +53,16 @@ export interface Config {
   notifyMinInterval: number;
   /** SIP timer T1 in ms for our NOTIFY client transactions. Hidden: COMSIPL_TEST_T1_MS only, for tests. */
   timerT1: number;
+  /** 'fdb' (LMDB files in --data) or a Redis/Valkey URL `redis://host:port[/db]` shared by several nodes. */
+  store: string;
+  /** `host:port` put in our Contact (responses, NOTIFYs): the balancer's address; '' = our own. */
+  advertise: string;
+  /** Name of the node group sharing one Redis (key prefix); nodes with the same name share presence. */
+  cluster: string;
+  /** This node's id in the group; '' = the one kept in <data>/node-id (made at first start). */
+  nodeId: string;
+  /** Seconds a node's lease lasts without renewal: a dead node's dialogs move after about this long. */
+  nodeTtl: number;
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -84,6 +94,11 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   maxNotifies: 20000,
   notifyMinInterval: 0,
   timerT1: 500,
+  store: 'fdb',
+  advertise: '',
+  cluster: 'comsipl',
+  nodeId: '',
+  nodeTtl: 5,
 });
 
 export class ConfigError extends Error {}
@@ -116,6 +131,11 @@ const OPTIONS: OptionSpec[] = [
   { key: 'maxStoreQueue', flag: '--max-store-queue', env: 'COMSIPL_MAX_STORE_QUEUE', kind: 'int', min: 1, help: 'store writes awaiting commit before 503' },
   { key: 'maxNotifies', flag: '--max-notifies', env: 'COMSIPL_MAX_NOTIFIES', kind: 'int', min: 1, help: 'NOTIFYs queued/in flight before the rest wait' },
   { key: 'notifyMinInterval', flag: '--notify-min-interval', env: 'COMSIPL_NOTIFY_MIN_INTERVAL', kind: 'int', min: 0, help: 'min seconds between state NOTIFYs per dialog' },
+  { key: 'store', flag: '--store', env: 'COMSIPL_STORE', kind: 'string', help: 'fdb | redis://host:port[/db] (shared by several nodes)' },
+  { key: 'advertise', flag: '--advertise', env: 'COMSIPL_ADVERTISE', kind: 'text', help: 'host:port in our Contact (the balancer; empty: our own address)' },
+  { key: 'cluster', flag: '--cluster', env: 'COMSIPL_CLUSTER', kind: 'string', help: 'name of the node group sharing the Redis store (key prefix)' },
+  { key: 'nodeId', flag: '--node-id', env: 'COMSIPL_NODE_ID', kind: 'text', help: 'this node in the group (empty: kept in <data>/node-id)' },
+  { key: 'nodeTtl', flag: '--node-ttl', env: 'COMSIPL_NODE_TTL', kind: 'int', min: 1, help: 'seconds before a silent node\'s dialogs move to the others' },
 ];
 
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
@@ -224,6 +244,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (cfg.authAlgorithms.length === 0 || cfg.authAlgorithms.some((a) => a !== 'SHA-256' && a !== 'MD5')) {
     throw new ConfigError(`--auth-algorithms: '${cfg.authAlgorithms.join(',')}' must list SHA-256 and/or MD5`);
   }
+  if (cfg.store !== 'fdb' && !/^rediss?:\/\/[^/?#]+(\/\d{1,2})?$/.test(cfg.store)) {
+    throw new ConfigError(`--store: '${cfg.store}' is not fdb or redis://host:port[/db]`);
+  }
+  if (cfg.advertise !== '' && !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(cfg.advertise)) {
+    throw new ConfigError(`--advertise: '${cfg.advertise}' is not host:port`);
+  }
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(cfg.cluster)) throw new ConfigError(`--cluster: '${cfg.cluster}' must be 1-64 letters, digits, '.', '_' or '-'`);
+  if (cfg.nodeId !== '' && !/^[A-Za-z0-9._-]{1,64}$/.test(cfg.nodeId)) throw new ConfigError(`--node-id: '${cfg.nodeId}' must be 1-64 letters, digits, '.', '_' or '-'`);
   if (cfg.users === '') cfg.users = join(cfg.data, 'users.json');
   if (cfg.rules === '') cfg.rules = join(cfg.data, 'rules.json');
   if (cfg.rateBurst === 0) cfg.rateBurst = Math.max(1, cfg.rateLimit * 2);

@@ -9,6 +9,9 @@ import { ActorSystem } from './actors/system.js';
 import { Notifier } from './actors/notifier.js';
 import { FdbStore } from './store/fdb-store.js';
 import type { Store } from './store/store.js';
+import type { RedisStore } from './store/redis-store.js';
+import { joinCluster, openRedisStore } from './cluster/setup.js';
+import type { Cluster } from './cluster/cluster.js';
 import { UdpTransport, type Datagram } from './transport/udp-transport.js';
 import type { Destination } from './transport/destination.js';
 import { ServerTransactions } from './transaction/server-transactions.js';
@@ -17,7 +20,8 @@ import { createRunner, type TaskRunner } from './workers/pool.js';
 import { renderResponse, responseDestination } from './core/respond.js';
 import type { Request } from './core/context.js';
 import type { ResponseSpec } from './core/reply.js';
-import { line } from './core/reply.js';
+import { line, refuse } from './core/reply.js';
+import { SIP_ERR } from './errors.js';
 import { routeRequest, type RouterDeps } from './core/dispatch.js';
 import { sameUri } from './core/register.js';
 import { transactionKey } from './core/tx-key.js';
@@ -73,6 +77,8 @@ export class Server {
   readonly auth: Authenticator | null;
   readonly policy: WatcherPolicy;
   readonly admission: Admission;
+  /** Set with --store redis://…: this node's part of the group sharing it. */
+  readonly cluster: Cluster | null = null;
   readonly #stx = new ServerTransactions();
   readonly #ctx: ClientTransactions;
   readonly #runner: TaskRunner;
@@ -90,12 +96,14 @@ export class Server {
     this.log = log;
     this.#debug = log.isLevelEnabled('debug');
     const now = Date.now();
-    this.store = store ?? FdbStore.open(cfg.data, { sync: cfg.durability === 'fsync' });
+    const redis: RedisStore | null = store === undefined && cfg.store !== 'fdb' ? openRedisStore(cfg, log) : null;
+    this.store = store ?? redis ?? FdbStore.open(cfg.data, { sync: cfg.durability === 'fsync' });
     this.transport = new UdpTransport(cfg.host, cfg.port, log, (batch) => this.#onBatch(batch));
     this.#ctx = new ClientTransactions((buf, dest) => this.transport.send(buf, dest), now, cfg.timerT1);
     this.#runner = createRunner(cfg.workers, Math.max(64, cfg.workers * cfg.workers * 16));
     this.notifier = new Notifier(this.#ctx, this.transport, cfg, log.child({ c: 'notifier' }), PRODUCT);
     this.sys = new ActorSystem(this.store, log, cfg, this.notifier, sameUri, now);
+    if (redis !== null) this.cluster = joinCluster(redis, this.sys, cfg, log);
     // Both files are read now: a broken users or rules file stops the start with its name.
     this.auth = cfg.auth === 'on' ? new Authenticator({ realm: cfg.realm, usersPath: cfg.users, algorithms: cfg.authAlgorithms }) : null;
     this.policy = new WatcherPolicy(cfg.rules, this.sys, log.child({ c: 'policy' }));
@@ -137,6 +145,7 @@ export class Server {
 
   async start(): Promise<void> {
     const restored = await this.store.restore(Date.now(), this.sys.restoreSink());
+    await this.cluster?.start();
     await this.transport.start();
     // The rules may have changed while we were down: pending watchers approved meanwhile go active.
     this.policy.reapply();
@@ -147,6 +156,7 @@ export class Server {
     this.log.info(
       {
         host: this.cfg.host, port: this.transport.port, workers: this.cfg.workers, data: this.cfg.data,
+        store: this.cfg.store === 'fdb' ? 'fdb' : 'redis', node: this.cluster?.node, cluster: this.cluster === null ? undefined : this.cfg.cluster,
         auth: this.cfg.auth, realm: this.auth === null ? undefined : this.cfg.realm || '(the AoR domain)', users: this.auth?.userCount,
         restored,
       },
@@ -161,6 +171,7 @@ export class Server {
     this.policy.close();
     this.#usersWatch?.close();
     await this.transport.close();
+    await this.cluster?.stop();
     this.#ctx.clear();
     await this.#runner.close();
     await this.store.close();
@@ -288,6 +299,11 @@ export class Server {
       req.reply({ status: 503, reason: verdict.reason, headers: line('Retry-After', verdict.retryAfter) });
       return;
     }
+    if (this.store.available === false && msg.method !== 'OPTIONS') {
+      // A shared store that cannot be reached: nothing could be decided or acknowledged.
+      req.reply(refuse(SIP_ERR.STORE_UNAVAILABLE));
+      return;
+    }
     routeRequest(req, this.#router);
   }
 
@@ -298,6 +314,8 @@ export class Server {
   }
 
   contactFor(source: Destination): string {
+    // Behind a balancer every node gives the balancer's address: in-dialog requests go there.
+    if (this.cfg.advertise !== '') return `<sip:${this.cfg.advertise}>`;
     const host = this.transport.localAddress(source.family, source.address);
     return `<sip:${source.family === 6 ? `[${host}]` : host}:${this.transport.port}>`;
   }

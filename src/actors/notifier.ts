@@ -32,6 +32,8 @@ export interface NotifierConfig {
   maxNotifies: number;
   /** Shortest time between two state NOTIFYs of one dialog, seconds (0 = none). */
   notifyMinInterval: number;
+  /** `host:port` for our Contact (the balancer in front of several nodes); '' = our own. */
+  advertise?: string;
 }
 
 export interface NotifyCounters {
@@ -198,7 +200,8 @@ export class Notifier implements NotifySink {
     }
     if (this.#intervalMs > 0 && !sub.ending) this.#next.set(sub, now + this.#intervalMs);
     const branch = `z9hG4bK${randomToken(10)}`;
-    const buf = renderNotify(r, { local, transport: 'UDP', branch, cseq: sub.cseq, state: sub.stateHeader(now), userAgent: this.#ua, contentType: type, body });
+    const contact = this.#cfg.advertise ? this.#cfg.advertise : undefined;
+    const buf = renderNotify(r, { local, contact, transport: 'UDP', branch, cseq: sub.cseq, state: sub.stateHeader(now), userAgent: this.#ua, contentType: type, body });
     this.#active++;
     this.counters.sent++;
     this.#tx.start(branch, buf, dest, now, (status, retryAfter) => {

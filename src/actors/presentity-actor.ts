@@ -11,6 +11,8 @@ import type { TimerWheel, Timed } from './timer-wheel.js';
 import { refuse } from '../core/reply.js';
 import { SIP_ERR } from '../errors.js';
 import type { Publication } from '../codec/pidf/types.js';
+import { StaleError, StoreUnavailableError } from '../store/store.js';
+import { MAX_CONFLICTS, type SharedState } from './shared.js';
 
 /** Where a dialog's NOTIFY goes once the actor decided to send one. */
 export interface NotifySink {
@@ -35,7 +37,11 @@ export interface PresenceEnv extends TransitionConfig {
   release(actor: PresentityActor): void;
   /** The watcher list of a presentity changed (winfo subscribers, operators' views). */
   watchersChanged?(actor: PresentityActor): void;
+  /** Set when several nodes share the store: what the actor reads before it decides. */
+  shared?: SharedState;
 }
+
+const isRequest = (m: PresMsg): m is Extract<PresMsg, { rt: unknown }> => m.t === 'publish' || m.t === 'subscribe' || m.t === 'resubscribe';
 
 /** Retry delay for an expiry whose commit failed (the store is refusing writes). */
 const RETRY_MS = 5000;
@@ -43,6 +49,8 @@ const RETRY_MS = 5000;
 export class PresentityActor extends Actor<PresMsg, PresBatch> {
   readonly state: PresentityState;
   readonly #env: PresenceEnv;
+  /** Batches refused as stale in a row (shared store). */
+  #conflicts = 0;
 
   constructor(aor: string, env: PresenceEnv) {
     super(env.runtime);
@@ -55,11 +63,27 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
   }
 
   protected begin(): PresBatch {
-    return new PresBatch(this.state);
+    return new PresBatch(this.state, this.#env.shared !== undefined);
   }
 
   protected step(batch: PresBatch, msg: PresMsg): void {
+    if (this.#env.shared !== undefined && this.state.rev < 0 && isRequest(msg)) {
+      // The shared state could not be read: decide nothing on a view that may be stale.
+      batch.reply(msg.rt, refuse(SIP_ERR.STORE_UNAVAILABLE));
+      batch.reload = true;
+      return;
+    }
     step(this.state, batch, msg, this.#env);
+  }
+
+  /** Reads the shared publications before the next message (shared store only). */
+  load(): void {
+    const shared = this.#env.shared;
+    if (shared === undefined) return;
+    this.suspend(shared.loadPresentity(this.aor).then(
+      (snap): PresMsg => ({ t: 'sync', snap }),
+      (): PresMsg => ({ t: 'sync', snap: null }),
+    ));
   }
 
   protected get idle(): boolean {
@@ -72,6 +96,8 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
 
   protected commit(b: PresBatch): void {
     const env = this.#env;
+    this.#conflicts = 0;
+    if (b.checked && b.rev !== undefined) this.state.rev = b.rev;
     for (const [rt, spec] of b.replies) rt.reply(spec);
     for (const pub of b.pubTimers) this.#schedulePub(pub);
     for (const sub of b.gone) {
@@ -92,13 +118,27 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
     for (const sub of b.outcomes) if ((sub.flags & DIRTY) !== 0) this.want(sub, sub.ending);
     for (const sub of b.reserved) if ((sub.flags & DIRTY) !== 0) this.want(sub, sub.ending);
     if (b.winfo) this.#winfoChanged();
+    for (const done of b.handed) done(true);
+    if (b.reload) this.load();
   }
 
   protected rollback(b: PresBatch, msgs: readonly PresMsg[], err: Error): void {
     b.undo();
+    if (err instanceof StaleError && this.#env.shared !== undefined && this.#conflicts++ < MAX_CONFLICTS) {
+      // Another node changed the presentity first: read it again and run the same messages on
+      // the fresh state (old reads are dropped: the new one replaces them).
+      this.requeue(msgs.filter((m) => m.t !== 'sync' && m.t !== 'remote'));
+      this.load();
+      return;
+    }
+    this.#conflicts = 0;
+    const refusal = err instanceof StoreUnavailableError ? SIP_ERR.STORE_UNAVAILABLE : SIP_ERR.STORE_FAILED;
+    // A write cut off with the connection may have landed: read the shared state again.
+    if (err instanceof StoreUnavailableError) this.load();
+    for (const done of b.handed) done(false);
     this.runtime.log.error({ aor: this.aor, err: err.message, messages: msgs.length }, 'presentity commit failed; state kept as committed');
     for (const m of msgs) {
-      if (m.t === 'publish' || m.t === 'subscribe' || m.t === 'resubscribe') m.rt.reply(refuse(SIP_ERR.STORE_FAILED));
+      if (isRequest(m)) m.rt.reply(refuse(refusal));
     }
     // Nothing of the batch happened; keep the machinery moving: dialogs whose NOTIFY outcome or
     // CSeq reservation was lost try again after a pause.

@@ -31,6 +31,8 @@ export class PresentityState {
   count = 0;
   /** Bumped on every change of the composed state: NOTIFY bodies are shared per version. */
   version = 0;
+  /** With a shared store: the stored publications' version this view holds (-1: not read yet). */
+  rev = -1;
   /** The Topics its dialogs share: usually one (every watcher names it the same way), so the
    * first has a field of its own and an array exists only for more. */
   #topic: Topic | null = null;
@@ -90,6 +92,13 @@ export class PresentityState {
 /** The effects of a batch, carried out by the actor once the batch is durable. */
 export class PresBatch implements Batch {
   readonly ops: StoreOp[] = [];
+  rev?: number;
+  /** A 'check' op leads the ops: the publications' new version comes back as `rev`. */
+  checked = false;
+  /** Read the shared state again once this batch is done (a change elsewhere, a failed read). */
+  reload = false;
+  /** Dialogs handed to another node: their done() runs at commit. */
+  readonly handed: ((ok: boolean) => void)[] = [];
   readonly replies: [ReplyTo, ResponseSpec][] = [];
   /** The composed presence changed: NOTIFY every presence watcher (pacing applies). */
   changed = false;
@@ -111,9 +120,27 @@ export class PresBatch implements Batch {
   readonly retry: (Pub | Sub)[] = [];
   readonly #undo: (() => void)[] = [];
   readonly #state: PresentityState;
+  readonly #shared: boolean;
 
-  constructor(state: PresentityState) {
+  constructor(state: PresentityState, shared = false) {
     this.#state = state;
+    this.#shared = shared;
+  }
+
+  /** A publication write. With a shared store the batch first checks the version it builds on. */
+  pubOp(op: StoreOp): void {
+    if (this.#shared && !this.checked) {
+      this.ops.unshift({ t: 'check', kind: 'pres', aor: this.#state.aor, rev: this.#state.rev });
+      this.checked = true;
+    }
+    this.ops.push(op);
+  }
+
+  setRev(rev: number): void {
+    const s = this.#state;
+    const before = s.rev;
+    s.rev = rev;
+    this.#undo.push(() => (s.rev = before));
   }
 
   reply(rt: ReplyTo, spec: ResponseSpec): void {

@@ -13,6 +13,7 @@ import { Pub, type PresBatch, type PresentityState } from './presentity-state.js
 import { CSEQ_BLOCK, FINAL_SENT, Sub, TRANSIENT, WINFO_EVENTS, WITHHELD, toSec, type WinfoEvent } from './subscription.js';
 
 import type { WatcherDecision } from '../policy/watcher-rules.js';
+import { sharedStep, type SharedMsg } from './shared-transitions.js';
 
 export type { WatcherDecision };
 
@@ -25,7 +26,8 @@ export type PresMsg =
   | { t: 'notified'; sub: Sub; status: number; retryAfter: number | null }
   | { t: 'reserve'; sub: Sub }
   | { t: 'decide'; sub: Sub; decision: WatcherDecision }
-  | { t: 'end'; sub: Sub; reason: string };
+  | { t: 'end'; sub: Sub; reason: string }
+  | SharedMsg;
 
 export interface TransitionConfig {
   /** What a NOTIFY timeout does to its subscription (Kamailio's timeout_rm_subs). */
@@ -55,14 +57,25 @@ export function step(s: PresentityState, b: PresBatch, m: PresMsg, cfg: Transiti
       b.retry.push(m.sub);
       return;
     case 'notified':
+      // A dialog handed to another node meanwhile: only its in-flight mark is left to clear.
+      if (s.sub(m.sub.tag) !== m.sub) {
+        b.outcomes.push(m.sub);
+        return;
+      }
       return notified(b, m, cfg);
     case 'reserve':
+      if (s.sub(m.sub.tag) !== m.sub) {
+        b.reserved.push(m.sub);
+        return;
+      }
       return reserve(b, m.sub);
     case 'decide':
       return decide(b, m.sub, m.decision);
     case 'end':
       if (s.sub(m.sub.tag) === m.sub && !m.sub.ending) terminate(b, m.sub, m.reason, m.reason === 'rejected' ? 'rejected' : 'deactivated');
       return;
+    default:
+      return sharedStep(s, b, m);
   }
 }
 
@@ -80,7 +93,7 @@ function publish(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'pub
     // Removal (step 7): an initial PUBLISH with Expires 0 stores nothing.
     if (old !== undefined) {
       b.deletePub(m.ifMatch!);
-      b.ops.push({ t: 'delPub', aor: s.aor, id: old.rec.id });
+      b.pubOp({ t: 'delPub', aor: s.aor, id: old.rec.id });
       b.pubTimers.push(old);
       b.bumpVersion();
     }
@@ -100,7 +113,7 @@ function publish(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'pub
   }
   // Step 6: a new entity-tag on every success, never reused for this resource.
   b.setPub(m.etag, pub);
-  b.ops.push({ t: 'putPub', rec });
+  b.pubOp({ t: 'putPub', rec });
   b.pubTimers.push(pub);
   if (!same) b.bumpVersion();
   b.reply(m.rt, ok);
@@ -110,7 +123,7 @@ function publish(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'pub
 function pubExpired(s: PresentityState, b: PresBatch, pub: Pub, now: number): void {
   if (s.pubs?.get(pub.rec.etag) !== pub || pub.rec.expiresAt > now) return;
   b.deletePub(pub.rec.etag);
-  b.ops.push({ t: 'delPub', aor: s.aor, id: pub.rec.id });
+  b.pubOp({ t: 'delPub', aor: s.aor, id: pub.rec.id });
   b.retry.push(pub);
   b.bumpVersion();
 }

@@ -9,6 +9,8 @@ import { SIP_ERR } from '../errors.js';
 import { httpDate } from '../core/http-date.js';
 import { Actor, type Batch, type Runtime } from './runtime.js';
 import type { TimerWheel, Timed } from './timer-wheel.js';
+import { StaleError, StoreUnavailableError } from '../store/store.js';
+import { MAX_CONFLICTS, type RegSnapshot, type SharedState } from './shared.js';
 
 export interface BindingChange {
   contact: string; // name-addr text without the expires param
@@ -55,7 +57,10 @@ export function expireBindings(before: readonly BindingRecord[], now: number): B
 export type RegMsg =
   /** changes: null = a query (no Contact, §10.2.3); 'all' = `Contact: *` with Expires 0. */
   | { t: 'register'; rt: ReplyTo; now: number; changes: readonly BindingChange[] | 'all' | null; callId: string; cseq: number }
-  | { t: 'expire'; now: number };
+  | { t: 'expire'; now: number }
+  // Shared store only: the stored bindings as just read (null: failed), a change elsewhere.
+  | { t: 'sync'; snap: RegSnapshot | null }
+  | { t: 'remote'; rev: number };
 
 /** The 200 to a REGISTER lists every current binding with its remaining expiry (§10.3 step 8). */
 export function registerOk(bindings: readonly BindingRecord[], now: number): ResponseSpec {
@@ -68,8 +73,13 @@ class RegBatch implements Batch {
   readonly ops: StoreOp[] = [];
   readonly replies: [ReplyTo, ResponseSpec][] = [];
   next: readonly BindingRecord[];
-  constructor(current: readonly BindingRecord[]) {
+  /** The stored version the batch builds on (shared store; -1: not read). */
+  base: number;
+  rev?: number;
+  reload = false;
+  constructor(current: readonly BindingRecord[], base: number) {
     this.next = current;
+    this.base = base;
   }
 }
 
@@ -85,13 +95,31 @@ export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed 
   readonly #wheel: TimerWheel<Timed>;
   readonly #sameUri: (a: string, b: string) => boolean;
   readonly #release: (a: RegistrationActor) => void;
+  readonly #shared: SharedState | undefined;
+  /** With a shared store: the stored bindings' version this view holds (-1: not read yet). */
+  rev = -1;
+  #conflicts = 0;
 
-  constructor(aor: string, runtime: Runtime, wheel: TimerWheel<Timed>, sameUri: (a: string, b: string) => boolean, release: (a: RegistrationActor) => void) {
+  constructor(
+    aor: string, runtime: Runtime, wheel: TimerWheel<Timed>, sameUri: (a: string, b: string) => boolean, release: (a: RegistrationActor) => void,
+    shared?: SharedState,
+  ) {
     super(runtime);
     this.aor = aor;
     this.#wheel = wheel;
     this.#sameUri = sameUri;
     this.#release = release;
+    this.#shared = shared;
+  }
+
+  /** Reads the stored bindings before the next message (shared store only). */
+  load(): void {
+    const shared = this.#shared;
+    if (shared === undefined) return;
+    this.suspend(shared.loadBindings(this.aor).then(
+      (snap): RegMsg => ({ t: 'sync', snap }),
+      (): RegMsg => ({ t: 'sync', snap: null }),
+    ));
   }
 
   /** Bindings still live at `now`. */
@@ -100,10 +128,27 @@ export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed 
   }
 
   protected begin(): RegBatch {
-    return new RegBatch(this.bindings);
+    return new RegBatch(this.bindings, this.rev);
   }
 
   protected step(b: RegBatch, m: RegMsg): void {
+    if (m.t === 'sync') {
+      if (m.snap !== null && m.snap.rev > b.base) {
+        b.next = m.snap.bindings;
+        b.base = m.snap.rev;
+      }
+      return;
+    }
+    if (m.t === 'remote') {
+      if (m.rev > b.base) b.reload = true;
+      return;
+    }
+    if (this.#shared !== undefined && b.base < 0) {
+      // Never decide on bindings that could not be read.
+      if (m.t === 'register') b.replies.push([m.rt, refuse(SIP_ERR.STORE_UNAVAILABLE)]);
+      b.reload = true;
+      return;
+    }
     if (m.t === 'expire') {
       const after = expireBindings(b.next, m.now);
       if (after !== null) this.#set(b, after);
@@ -127,18 +172,34 @@ export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed 
     // One record per AoR: a later change in the same batch replaces the earlier write.
     const op = b.ops.find((o) => o.t === 'putBindings');
     if (op !== undefined && op.t === 'putBindings') op.bindings = bindings;
-    else b.ops.push({ t: 'putBindings', aor: this.aor, bindings });
+    else {
+      // With a shared store the write holds only if nobody changed the bindings since our read.
+      if (this.#shared !== undefined) b.ops.push({ t: 'check', kind: 'reg', aor: this.aor, rev: b.base });
+      b.ops.push({ t: 'putBindings', aor: this.aor, bindings });
+    }
   }
 
   protected commit(b: RegBatch): void {
+    this.#conflicts = 0;
     this.bindings = b.next;
+    this.rev = b.ops.length > 0 && b.rev !== undefined ? b.rev : b.base;
     this.schedule();
     for (const [rt, spec] of b.replies) rt.reply(spec);
+    if (b.reload) this.load();
   }
 
   protected rollback(b: RegBatch, msgs: readonly RegMsg[], err: Error): void {
+    if (err instanceof StaleError && this.#shared !== undefined && this.#conflicts++ < MAX_CONFLICTS) {
+      // Another node changed the bindings first: read them again and run the same requests.
+      this.requeue(msgs.filter((m) => m.t !== 'sync' && m.t !== 'remote'));
+      this.load();
+      return;
+    }
+    this.#conflicts = 0;
     this.runtime.log.error({ aor: this.aor, err: err.message }, 'registration commit failed; bindings kept as committed');
-    for (const m of msgs) if (m.t === 'register') m.rt.reply(refuse(SIP_ERR.STORE_FAILED));
+    const refusal = err instanceof StoreUnavailableError ? SIP_ERR.STORE_UNAVAILABLE : SIP_ERR.STORE_FAILED;
+    for (const m of msgs) if (m.t === 'register') m.rt.reply(refuse(refusal));
+    if (err instanceof StoreUnavailableError) this.load();
     if (msgs.some((m) => m.t === 'expire')) this.#wheel.schedule(this, Date.now() + RETRY_MS);
     void b;
   }

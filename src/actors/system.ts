@@ -11,6 +11,16 @@ import { Sub } from './subscription.js';
 import type { Store } from '../store/store.js';
 import type { BindingRecord, PublicationRecord, RestoreSink, SubscriptionRecord } from '../store/records.js';
 import type { Logger } from '../log.js';
+import type { SharedState } from './shared.js';
+
+/** The dialog's notifier is alive but did not hand it over in time: try again shortly. */
+export class DialogBusyError extends Error {}
+
+/** Finds, elsewhere than in this process, the dialog an in-dialog request names (a shared store). */
+export interface DialogLocator {
+  /** The actor that now owns the dialog here, or undefined when there is no such dialog. */
+  locate(tag: string): Promise<PresentityActor | undefined>;
+}
 
 export interface SystemConfig {
   notifyTimeout: 'end' | 'keep';
@@ -43,6 +53,9 @@ export class ActorSystem {
   readonly #domains: ReadonlySet<string>;
   readonly #sameUri: (a: string, b: string) => boolean;
   readonly #strings = new Interner();
+  #shared: SharedState | undefined;
+  /** Set with a shared store: in-dialog requests for dialogs not held here ask it (takeover). */
+  locator: DialogLocator | null = null;
 
   constructor(store: Store, log: Logger, cfg: SystemConfig, notifier: NotifySink, sameUri: (a: string, b: string) => boolean, now = Date.now()) {
     this.runtime = new Runtime(store, log);
@@ -66,6 +79,19 @@ export class ActorSystem {
     this.#env.watchersChanged = f;
   }
 
+  /**
+   * Several nodes share the store: actors read the shared state before their first message,
+   * and again when told it changed. Set before the restore.
+   */
+  share(shared: SharedState): void {
+    this.#shared = shared;
+    this.#env.shared = shared;
+  }
+
+  get shared(): SharedState | undefined {
+    return this.#shared;
+  }
+
   servesDomain(host: string): boolean {
     return this.#domains.size === 0 || this.#domains.has(host.toLowerCase());
   }
@@ -75,6 +101,7 @@ export class ActorSystem {
     if (a === undefined) {
       a = new PresentityActor(aor, this.#env);
       this.presentities.set(aor, a);
+      a.load();
     }
     return a;
   }
@@ -84,8 +111,9 @@ export class ActorSystem {
     if (a === undefined) {
       a = new RegistrationActor(aor, this.runtime, this.wheel, this.#sameUri, (r) => {
         if (this.registrations.get(r.aor) === r) this.registrations.delete(r.aor);
-      });
+      }, this.#shared);
       this.registrations.set(aor, a);
+      a.load();
     }
     return a;
   }

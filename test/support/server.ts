@@ -3,8 +3,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { REPO_ROOT } from './fixtures.js';
+import { onRedis, testRedis } from './redis.js';
 
 export interface RunningServer {
   port: number;
@@ -22,7 +23,10 @@ export interface RunningServer {
 export async function startServer(args: string[] = [], opts: { data?: string; host?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
   const data = opts.data ?? mkdtempSync(join(tmpdir(), 'comsipl-test-'));
   const host = opts.host ?? '127.0.0.1';
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/main.js'), '--host', host, '--port', '0', '--data', data, '--log-level', 'info', ...args], {
+  // With COMSIPL_TEST_STORE=redis the same suites run on the shared store: one key prefix per
+  // data directory, so a restart on the same directory finds its state again.
+  const store = onRedis() && !args.includes('--store') ? ['--store', (await testRedis()).url, '--cluster', `t-${basename(data)}`] : [];
+  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/main.js'), '--host', host, '--port', '0', '--data', data, '--log-level', 'info', ...store, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];

@@ -1,0 +1,24 @@
+// What the actors need when several nodes share one store (src/cluster/ provides it): reads of
+// what other nodes may have changed. An actor reads before its first message and again after a
+// change hint or a refused batch (optimistic concurrency: the store checks the version a batch
+// builds on); state is still changed only by the actor, through its messages.
+import type { BindingRecord, PublicationRecord } from '../store/records.js';
+
+export interface PresSnapshot {
+  /** Version of the publications (0: none ever). */
+  rev: number;
+  pubs: PublicationRecord[];
+}
+
+export interface RegSnapshot {
+  rev: number;
+  bindings: BindingRecord[];
+}
+
+export interface SharedState {
+  loadPresentity(aor: string): Promise<PresSnapshot>;
+  loadBindings(aor: string): Promise<RegSnapshot>;
+}
+
+/** Batches refused as stale in a row before the requests get 500 (a livelock breaker). */
+export const MAX_CONFLICTS = 8;
