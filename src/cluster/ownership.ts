@@ -121,7 +121,7 @@ export class Ownership implements DialogLocator {
       }
       if (moved > 0) {
         this.counters.adopted += moved;
-        this.#log.info({ node: peer.node, dialogs: moved }, 'adopted the dialogs of a dead node');
+        this.#log.info({ dead: peer.node, dialogs: moved }, 'adopted the dialogs of a dead node');
       }
     }
   }
