@@ -5,25 +5,18 @@
 //    done() runs when Redis has answered. With `appendonly yes` + `appendfsync always` Redis
 //    answers a write only after its AOF fsync, so a 200 OK still leaves only for a durable
 //    change (README "Scale-out" for the other settings and what they cost);
-//  - while Redis cannot be reached, commands fail at once (no offline queue): the request gets
-//    503 and nothing is acknowledged that is not stored; the client reconnects by itself.
+//  - while Redis cannot be reached, commands fail at once (redis-connection.ts): the request
+//    gets 503 and nothing is acknowledged that is not stored; the client reconnects by itself.
 // Beyond the seam it gives the cluster the reads and the few atomic steps it needs (dialog
 // ownership, adoption, leases, change hints); nothing else in the code talks to Redis.
-import { createClient, ErrorReply, RESP_TYPES } from '@redis/client';
 import type { Store, StoreDone } from './store.js';
-import { StaleError, StoreUnavailableError } from './store.js';
+import { StaleError } from './store.js';
 import type { BindingRecord, PublicationRecord, RestoreSink, RestoreStats, StoreOp, SubscriptionRecord } from './records.js';
-import { StoreError } from './fdb-store.js';
 import { redisKeys, type RedisKeys } from './redis-keys.js';
 import { ADOPT, CLAIM, COMMIT, type Script } from './redis-scripts.js';
+import { RedisConnection, type Reply } from './redis-connection.js';
 import { decodeBindings, decodePubs, decodeSub, encodeBatch, type Arg } from './redis-codec.js';
 import type { Logger } from '../log.js';
-
-type Reply = Buffer | number | null | Reply[];
-
-// Redis answers these while it cannot take writes (loading its AOF, out of memory, a replica, a
-// failed background save…): the request may be tried again later.
-const TRANSIENT = /^(LOADING|BUSY|OOM|READONLY|MISCONF|NOREPLICAS|TRYAGAIN|MASTERDOWN|CLUSTERDOWN)\b/;
 
 export interface RedisStoreOptions {
   /** Key prefix and channel: nodes with the same name share presence. */
@@ -49,44 +42,28 @@ interface Waiting {
 export class RedisStore implements Store {
   readonly keys: RedisKeys;
   readonly node: string;
-  readonly url: string;
-  readonly #client;
-  readonly #sub;
+  readonly #redis: RedisConnection;
   readonly #log: Logger;
   readonly #connectTimeout: number;
   readonly #incarnation: string;
   readonly #leaseMs: number;
   #turn: Waiting[] = [];
   #pending = 0;
-  #closed = false;
-  readonly #stateListeners: ((ready: boolean) => void)[] = [];
-  #lastErrorLog = 0;
   /** Script calls and the argument bytes they carried (benchmarks). */
   readonly counters = { commits: 0, batches: 0, argBytes: 0 };
 
   constructor(url: string, opts: RedisStoreOptions) {
-    this.url = url;
     this.keys = redisKeys(opts.cluster);
     this.node = opts.node;
     this.#log = opts.log;
     this.#connectTimeout = opts.connectTimeoutMs ?? 10_000;
     this.#incarnation = opts.incarnation;
     this.#leaseMs = opts.leaseMs;
-    const base = createClient({
-      url,
-      RESP: 2,
-      // Fail at once while disconnected: a queued write would hold its request past any retry.
-      disableOfflineQueue: true,
-      socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) },
-    });
-    this.#client = base.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-    this.#sub = base.duplicate();
-    for (const [name, c] of [['commands', base], ['subscriber', this.#sub]] as const) {
-      c.on('error', (e: Error) => this.#onError(name, e));
-      c.on('ready', () => this.#state(true));
-      c.on('end', () => this.#state(false));
-      c.on('reconnecting', () => this.#state(false));
-    }
+    this.#redis = new RedisConnection(url, opts.log);
+  }
+
+  get url(): string {
+    return this.#redis.url;
   }
 
   get pending(): number {
@@ -94,43 +71,12 @@ export class RedisStore implements Store {
   }
 
   get available(): boolean {
-    return this.#client.isReady && this.#sub.isReady;
+    return this.#redis.available;
   }
 
-  /** Called with true when both connections are (back) up, false when one is lost. */
+  /** Called with true when Redis is (back) up, false when a connection is lost. */
   onState(f: (ready: boolean) => void): void {
-    this.#stateListeners.push(f);
-  }
-
-  #state(ready: boolean): void {
-    if (this.#closed) return;
-    const up = ready && this.available;
-    for (const f of this.#stateListeners) f(up);
-  }
-
-  #onError(which: string, e: Error): void {
-    // node-redis emits one error per failed reconnect attempt: log the first, then once a second.
-    const now = Date.now();
-    if (now - this.#lastErrorLog < 1000) return;
-    this.#lastErrorLog = now;
-    this.#log.warn({ err: e.message, connection: which, url: this.url }, 'redis connection problem');
-  }
-
-  /** Connects both connections; a clear StoreError when Redis cannot be reached in time. */
-  async connect(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreError(`cannot reach the store at ${this.url} within ${this.#connectTimeout} ms`)), this.#connectTimeout);
-    });
-    try {
-      await Promise.race([Promise.all([this.#client.connect(), this.#sub.connect()]), deadline]);
-    } catch (e) {
-      this.#client.destroy();
-      this.#sub.destroy();
-      throw e instanceof StoreError ? e : new StoreError(`cannot reach the store at ${this.url}: ${(e as Error).message}`);
-    } finally {
-      clearTimeout(timer);
-    }
+    this.#redis.onState(f);
   }
 
   // ---- the store seam ------------------------------------------------------------------------
@@ -185,7 +131,7 @@ export class RedisStore implements Store {
    * an actor first needs them (every node may change them: no node keeps them from the start).
    */
   async restore(now: number, sink: RestoreSink): Promise<RestoreStats> {
-    await this.connect();
+    await this.#redis.connect(this.#connectTimeout);
     // The lease first: from now on no survivor adopts what this node is about to take up.
     await this.heartbeat();
     const stats: RestoreStats = { registrations: 0, publications: 0, subscriptions: 0, dropped: 0 };
@@ -214,13 +160,8 @@ export class RedisStore implements Store {
     return stats;
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const c of [this.#client, this.#sub]) {
-      if (c.isOpen) await c.close().catch(() => c.destroy());
-      else c.destroy();
-    }
+  close(): Promise<void> {
+    return this.#redis.close();
   }
 
   // ---- what the cluster reads and does --------------------------------------------------------
@@ -314,40 +255,19 @@ export class RedisStore implements Store {
   }
 
   /** Listens to the cluster's channel (change hints and hand-over messages). */
-  async listen(f: (msg: string) => void): Promise<void> {
-    await this.#sub.subscribe(this.keys.channel, (m: string) => f(m));
+  listen(f: (msg: string) => void): Promise<void> {
+    return this.#redis.listen(this.keys.channel, f);
   }
 
   async publish(msg: string): Promise<void> {
     await this.#cmd(['PUBLISH', this.keys.channel, msg]);
   }
 
-  // ---- plumbing -----------------------------------------------------------------------------
-
-  async #cmd(args: Arg[]): Promise<Reply> {
-    try {
-      return (await this.#client.sendCommand(args)) as Reply;
-    } catch (e) {
-      throw this.#classify(e as Error);
-    }
+  #cmd(args: Arg[]): Promise<Reply> {
+    return this.#redis.cmd(args);
   }
 
-  /** EVALSHA, and EVAL once when Redis lost its script cache (a restart). */
-  async #run(s: Script, args: Arg[]): Promise<Reply> {
-    try {
-      return (await this.#client.sendCommand(['EVALSHA', s.sha, '0', ...args])) as Reply;
-    } catch (e) {
-      if (!(e instanceof ErrorReply) || !e.message.startsWith('NOSCRIPT')) throw this.#classify(e as Error);
-    }
-    try {
-      return (await this.#client.sendCommand(['EVAL', s.source, '0', ...args])) as Reply;
-    } catch (e) {
-      throw this.#classify(e as Error);
-    }
-  }
-
-  #classify(e: Error): Error {
-    if (e instanceof ErrorReply && !TRANSIENT.test(e.message)) return e;
-    return new StoreUnavailableError(`store unavailable: ${e.message}`);
+  #run(script: Script, args: Arg[]): Promise<Reply> {
+    return this.#redis.run(script, args);
   }
 }
