@@ -74,6 +74,8 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
       return;
     }
     step(this.state, batch, msg, this.#env);
+    // A new winfo subscriber here sees the watchers other nodes notify too (RFC 3857 §5.4).
+    if (this.#env.shared !== undefined && msg.t === 'subscribe' && msg.rec.event === 'presence.winfo') batch.reloadWatchers = true;
   }
 
   /** Reads the shared publications before the next message (shared store only). */
@@ -120,6 +122,10 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> {
     if (b.winfo) this.#winfoChanged();
     for (const done of b.handed) done(true);
     if (b.reload) this.load();
+    if (b.reloadWatchers && env.shared !== undefined) {
+      // Not needed to decide anything: read it on the side and let the actor take it in.
+      env.shared.loadWatchers(this.aor).then((snap) => this.tell({ t: 'watchers', snap }), () => undefined);
+    }
   }
 
   protected rollback(b: PresBatch, msgs: readonly PresMsg[], err: Error): void {

@@ -4,7 +4,7 @@
 // The batch is the draft: every change to the state goes through one of its methods, which
 // applies it (so the next message of the batch sees it) and records how to undo it. A failed
 // commit undoes the log in reverse and the state is exactly the committed one again.
-import type { PublicationRecord, StoreOp } from '../store/records.js';
+import type { PublicationRecord, StoreOp, SubscriptionRecord } from '../store/records.js';
 import type { Batch } from './runtime.js';
 import type { ReplyTo, ResponseSpec } from '../core/reply.js';
 import type { Timed } from './timer-wheel.js';
@@ -33,6 +33,10 @@ export class PresentityState {
   version = 0;
   /** With a shared store: the stored publications' version this view holds (-1: not read yet). */
   rev = -1;
+  /** With a shared store and a local presence.winfo subscriber: the watchers other nodes
+   * notify (RFC 3857: the winfo subscriber sees them all), and their list's version. */
+  remote: SubscriptionRecord[] | null = null;
+  wrev = -1;
   /** The Topics its dialogs share: usually one (every watcher names it the same way), so the
    * first has a field of its own and an array exists only for more. */
   #topic: Topic | null = null;
@@ -97,6 +101,8 @@ export class PresBatch implements Batch {
   checked = false;
   /** Read the shared state again once this batch is done (a change elsewhere, a failed read). */
   reload = false;
+  /** Read the shared watcher list once this batch is done (for a local winfo subscriber). */
+  reloadWatchers = false;
   /** Dialogs handed to another node: their done() runs at commit. */
   readonly handed: ((ok: boolean) => void)[] = [];
   readonly replies: [ReplyTo, ResponseSpec][] = [];
@@ -134,6 +140,18 @@ export class PresBatch implements Batch {
       this.checked = true;
     }
     this.ops.push(op);
+  }
+
+  setRemote(remote: SubscriptionRecord[] | null, wrev: number): void {
+    const s = this.#state;
+    const before = s.remote;
+    const beforeRev = s.wrev;
+    s.remote = remote;
+    s.wrev = wrev;
+    this.#undo.push(() => {
+      s.remote = before;
+      s.wrev = beforeRev;
+    });
   }
 
   setRev(rev: number): void {

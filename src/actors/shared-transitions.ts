@@ -6,7 +6,7 @@ import type { SubscriptionRecord } from '../store/records.js';
 import { Pub, type PresBatch, type PresentityState } from './presentity-state.js';
 import { Sub } from './subscription.js';
 import { sameDocument } from './presentity-transitions.js';
-import type { PresSnapshot } from './shared.js';
+import type { PresSnapshot, WatcherSnapshot } from './shared.js';
 
 export type SharedMsg =
   /** The stored publications as just read (null: the read failed). */
@@ -16,7 +16,10 @@ export type SharedMsg =
   /** Dialogs this node notifies from now on; `notify`: send each its state (a takeover). */
   | { t: 'adopt'; recs: SubscriptionRecord[]; notify: boolean }
   /** Another node takes the dialog over: forget it here (done(true)) once nothing is in flight. */
-  | { t: 'release'; tag: string; done: (ok: boolean) => void };
+  | { t: 'release'; tag: string; done: (ok: boolean) => void }
+  /** The watcher list changed elsewhere (version `rev`), and the list as just read. */
+  | { t: 'remoteWatchers'; rev: number }
+  | { t: 'watchers'; snap: WatcherSnapshot };
 
 export function sharedStep(s: PresentityState, b: PresBatch, m: SharedMsg): void {
   switch (m.t) {
@@ -29,6 +32,17 @@ export function sharedStep(s: PresentityState, b: PresBatch, m: SharedMsg): void
       return;
     case 'adopt':
       return adopt(s, b, m.recs, m.notify);
+    case 'remoteWatchers':
+      if (m.rev > s.wrev && hasWinfo(s)) b.reloadWatchers = true;
+      return;
+    case 'watchers': {
+      if (m.snap.rev < s.wrev) return;
+      // Ours are in the chain already: keep the others' presence dialogs.
+      const remote = m.snap.subs.filter((r) => r.event === 'presence' && s.sub(r.tag) === undefined);
+      b.setRemote(remote, m.snap.rev);
+      b.winfo = true;
+      return;
+    }
     case 'release': {
       const sub = s.sub(m.tag);
       if (sub !== undefined) b.removeSub(sub);
@@ -36,6 +50,12 @@ export function sharedStep(s: PresentityState, b: PresBatch, m: SharedMsg): void
       return;
     }
   }
+}
+
+/** Does a live presence.winfo dialog here need the watchers of other nodes? */
+export function hasWinfo(s: PresentityState): boolean {
+  for (let sub = s.head; sub !== null; sub = sub.next) if (sub.event === 'presence.winfo' && !sub.ending) return true;
+  return false;
 }
 
 /**

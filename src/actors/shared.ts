@@ -2,7 +2,7 @@
 // what other nodes may have changed. An actor reads before its first message and again after a
 // change hint or a refused batch (optimistic concurrency: the store checks the version a batch
 // builds on); state is still changed only by the actor, through its messages.
-import type { BindingRecord, PublicationRecord } from '../store/records.js';
+import type { BindingRecord, PublicationRecord, SubscriptionRecord } from '../store/records.js';
 
 export interface PresSnapshot {
   /** Version of the publications (0: none ever). */
@@ -15,9 +15,16 @@ export interface RegSnapshot {
   bindings: BindingRecord[];
 }
 
+/** Every dialog watching a presentity, whichever node notifies it (for presence.winfo). */
+export interface WatcherSnapshot {
+  rev: number;
+  subs: SubscriptionRecord[];
+}
+
 export interface SharedState {
   loadPresentity(aor: string): Promise<PresSnapshot>;
   loadBindings(aor: string): Promise<RegSnapshot>;
+  loadWatchers(aor: string): Promise<WatcherSnapshot>;
 }
 
 /** Batches refused as stale in a row before the requests get 500 (a livelock breaker). */

@@ -12,7 +12,7 @@
 //    is back, the node renews its lease, compares every version it holds, checks which dialogs
 //    are still its own, and adopts nothing until it has been connected for a whole lease.
 import type { ActorSystem } from '../actors/system.js';
-import type { PresSnapshot, RegSnapshot, SharedState } from '../actors/shared.js';
+import type { PresSnapshot, RegSnapshot, SharedState, WatcherSnapshot } from '../actors/shared.js';
 import type { RedisStore } from '../store/redis-store.js';
 import type { Logger } from '../log.js';
 import { parseChannelMsg } from './messages.js';
@@ -67,6 +67,10 @@ export class Cluster implements SharedState {
 
   loadBindings(aor: string): Promise<RegSnapshot> {
     return this.store.loadBindings(aor, Date.now());
+  }
+
+  loadWatchers(aor: string): Promise<WatcherSnapshot> {
+    return this.store.loadWatchers(aor);
   }
 
   /** After the store's restore (connected, lease taken): listen and keep time. */
@@ -124,6 +128,8 @@ export class Cluster implements SharedState {
             this.counters.hintsApplied++;
             a.tell({ t: 'remote', rev: m.rev });
           }
+        } else if (m.kind === 'w') {
+          this.#sys.presentities.get(m.aor)?.tell({ t: 'remoteWatchers', rev: m.rev });
         } else if (m.kind === 'r') {
           const a = this.#sys.registrations.get(m.aor);
           if (a !== undefined) {

@@ -9,7 +9,7 @@ import { PresBatch, PresentityState } from '../../src/actors/presentity-state.js
 import { step, type PresMsg } from '../../src/actors/presentity-transitions.js';
 import { ActorSystem } from '../../src/actors/system.js';
 import type { NotifySink } from '../../src/actors/presentity-actor.js';
-import type { PresSnapshot, RegSnapshot, SharedState } from '../../src/actors/shared.js';
+import type { PresSnapshot, RegSnapshot, SharedState, WatcherSnapshot } from '../../src/actors/shared.js';
 import { GONE } from '../../src/actors/subscription.js';
 import { StaleError, type Store, type StoreDone } from '../../src/store/store.js';
 import type { PublicationRecord, RestoreSink, StoreOp, SubscriptionRecord } from '../../src/store/records.js';
@@ -91,6 +91,21 @@ test('adopt: dialogs resume above their stored CSeq mark; release forgets one; a
   assert.deepEqual(b.ops, [], 'nothing written for a dialog another node notifies');
 });
 
+test('watchers of other nodes: read only for a local winfo subscriber, ours left out, undone exactly', () => {
+  const s = new PresentityState(AOR, new Map());
+  run(s, { t: 'sync', snap: { rev: 1, pubs: [] } });
+  let b = run(s, { t: 'remoteWatchers', rev: 3 });
+  assert.equal(b.reloadWatchers, false, 'no winfo subscriber here: nothing to read');
+  run(s, { t: 'adopt', recs: [{ ...subRec('wi'), event: 'presence.winfo' }, subRec('mine')], notify: false });
+  b = run(s, { t: 'remoteWatchers', rev: 3 });
+  assert.equal(b.reloadWatchers, true);
+  b = run(s, { t: 'watchers', snap: { rev: 3, subs: [subRec('mine'), subRec('theirs'), { ...subRec('wi'), event: 'presence.winfo' }] } });
+  assert.deepEqual(s.remote!.map((r) => r.tag), ['theirs']);
+  assert.ok(b.winfo, 'the winfo subscriber is notified');
+  b.undo();
+  assert.equal(s.remote, null);
+});
+
 /** A store that refuses the next `stale` batches as stale and records the rest. */
 class FakeStore implements Store {
   stale = 0;
@@ -138,6 +153,9 @@ class FakeShared implements SharedState {
     this.reads++;
     if (this.fail) throw new Error('down');
     return structuredClone(this.reg);
+  }
+  async loadWatchers(): Promise<WatcherSnapshot> {
+    return { rev: 0, subs: [] };
   }
 }
 

@@ -48,6 +48,19 @@ test('three nodes: a publish on one reaches watchers on the other two; bindings 
       assert.match(hdr(n, 'Contact') ?? '', /127\.0\.0\.1:5999/);
     }
 
+    // Alice watches her watchers on node A: she sees the ones nodes B and C notify (RFC 3857).
+    const winfoCall = `winfo-${testCluster()}`;
+    const wi = await ua.request({
+      method: 'SUBSCRIBE', uri: alice, from: `<${alice}>;tag=wi`, to: `<${alice}>`, callId: winfoCall, cseq: 1,
+      headers: [['Event', 'presence.winfo'], ['Contact', `<sip:alice@${ua.hostPort}>`], ['Expires', '600']],
+    }, a);
+    assert.equal(wi.status, 200);
+    const count = (m: { body: Uint8Array }): number => (body(m as never).match(/<watcher /g) ?? []).length;
+    await ua.waitFor((m) => m.kind === 'request' && m.method === 'NOTIFY' && hdr(m, 'Call-ID') === winfoCall && count(m) === 2, 10_000, 0);
+    const wmark = ua.received.length;
+    assert.equal((await subscribe(ua, c, alice)).res.status, 200);
+    await ua.waitFor((m) => m.kind === 'request' && m.method === 'NOTIFY' && hdr(m, 'Call-ID') === winfoCall && count(m) === 3, 10_000, wmark);
+
     // The ETag given by node A refreshes the publication on node C; A's old one is then stale on B.
     const etag = hdr(p, 'SIP-ETag')!;
     const r2 = await publish(ua, c, alice, 'modified-on-c', etag);
