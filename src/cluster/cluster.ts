@@ -171,6 +171,9 @@ export class Cluster implements SharedState {
       () => (this.#busy = false),
       (e: Error) => {
         this.#busy = false;
+        // A lease renewal may have failed too (Redis refusing writes while connected): check
+        // which dialogs are still ours, and compare versions, once steps work again.
+        this.#wasDown = true;
         this.#log.warn({ err: e.message }, 'cluster step failed');
       },
     );
