@@ -93,6 +93,16 @@ export interface Config {
   listMaxBody: number;
   /** `Event: Presence` in NOTIFYs of body-list presence subscriptions (liblinphone 5.1 needs it). */
   listEventQuirk: boolean;
+  /** 'fdb' (LMDB files in --data) or a Redis/Valkey URL `redis://host:port[/db]` shared by several nodes. */
+  store: string;
+  /** `host:port` put in our Contact (responses, NOTIFYs): the balancer's address; '' = our own. */
+  advertise: string;
+  /** Name of the node group sharing one Redis (key prefix); nodes with the same name share presence. */
+  cluster: string;
+  /** This node's id in the group; '' = the one kept in <data>/node-id (made at first start). */
+  nodeId: string;
+  /** Seconds a node's lease lasts without renewal: a dead node's dialogs move after about this long. */
+  nodeTtl: number;
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -150,6 +160,11 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   // Fits one UDP datagram with the NOTIFY's headers; TCP (transports) will lift it.
   listMaxBody: 60000,
   listEventQuirk: true,
+  store: 'fdb',
+  advertise: '',
+  cluster: 'comsipl',
+  nodeId: '',
+  nodeTtl: 5,
 });
 
 export class ConfigError extends Error {}
@@ -207,6 +222,11 @@ const OPTIONS: OptionSpec[] = [
   { key: 'listMaxEntries', flag: '--list-max-entries', env: 'COMSIPL_LIST_MAX_ENTRIES', kind: 'int', min: 1, help: 'most members of one resource list' },
   { key: 'listEventQuirk', flag: '--list-event-quirk', env: 'COMSIPL_LIST_EVENT_QUIRK', kind: 'bool', help: 'on|off: `Event: Presence` for body-list subscriptions (liblinphone 5.1)' },
   { key: 'listMaxBody', flag: '--list-max-body', env: 'COMSIPL_LIST_MAX_BODY', kind: 'int', min: 1000, help: 'largest list NOTIFY body (bytes); full state is split above' },
+  { key: 'store', flag: '--store', env: 'COMSIPL_STORE', kind: 'string', help: 'fdb | redis://host:port[/db] (shared by several nodes)' },
+  { key: 'advertise', flag: '--advertise', env: 'COMSIPL_ADVERTISE', kind: 'text', help: 'host:port in our Contact (the balancer; empty: our own address)' },
+  { key: 'cluster', flag: '--cluster', env: 'COMSIPL_CLUSTER', kind: 'string', help: 'name of the node group sharing the Redis store (key prefix)' },
+  { key: 'nodeId', flag: '--node-id', env: 'COMSIPL_NODE_ID', kind: 'text', help: 'this node in the group (empty: kept in <data>/node-id)' },
+  { key: 'nodeTtl', flag: '--node-ttl', env: 'COMSIPL_NODE_TTL', kind: 'int', min: 1, help: 'seconds before a silent node\'s dialogs move to the others' },
 ];
 
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
@@ -352,6 +372,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     throw new ConfigError(`--auth-algorithms: '${cfg.authAlgorithms.join(',')}' must list SHA-256 and/or MD5`);
   }
   checkTransports(cfg);
+  if (cfg.store !== 'fdb' && !/^rediss?:\/\/[^/?#]+(\/\d{1,2})?$/.test(cfg.store)) {
+    throw new ConfigError(`--store: '${cfg.store}' is not fdb or redis://host:port[/db]`);
+  }
+  if (cfg.advertise !== '' && !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(cfg.advertise)) {
+    throw new ConfigError(`--advertise: '${cfg.advertise}' is not host:port`);
+  }
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(cfg.cluster)) throw new ConfigError(`--cluster: '${cfg.cluster}' must be 1-64 letters, digits, '.', '_' or '-'`);
+  if (cfg.nodeId !== '' && !/^[A-Za-z0-9._-]{1,64}$/.test(cfg.nodeId)) throw new ConfigError(`--node-id: '${cfg.nodeId}' must be 1-64 letters, digits, '.', '_' or '-'`);
   if (cfg.users === '') cfg.users = join(cfg.data, 'users.json');
   if (cfg.rules === '') cfg.rules = join(cfg.data, 'rules.json');
   if (cfg.logFormat !== 'json' && cfg.logFormat !== 'pretty') throw new ConfigError(`--log-format: '${String(cfg.logFormat)}' is not json|pretty`);

@@ -85,6 +85,8 @@ export const SIP_ERR = Object.freeze({
   STORE_FAILED: { status: 500, reason: 'Server Internal Error - store', retryAfter: 5 },
   INTERNAL: { status: 500, reason: 'Server Internal Error', retryAfter: 5 },
   OVERLOADED: { status: 503, reason: 'Service Unavailable - overloaded', retryAfter: 5 },
+  STORE_UNAVAILABLE: { status: 503, reason: 'Service Unavailable - store unreachable', retryAfter: 5 },
+  DIALOG_BUSY: { status: 503, reason: 'Service Unavailable - dialog moving between nodes', retryAfter: 2 },
 } satisfies Record<string, SipErr>);
 
 export interface SipErr {

@@ -14,6 +14,9 @@ import { FdbStore } from './store/fdb-store.js';
 import type { Store } from './store/store.js';
 import { Transports } from './transport/transports.js';
 import type { Inbound } from './transport/transport.js';
+import type { RedisStore } from './store/redis-store.js';
+import { joinCluster, openRedisStore } from './cluster/setup.js';
+import type { Cluster } from './cluster/cluster.js';
 import type { Destination } from './transport/destination.js';
 import { FlowSubscriptions } from './actors/flow-subscriptions.js';
 import { ServerTransactionTable, COMPLETED } from './transaction/server-transactions.js';
@@ -22,7 +25,8 @@ import { createRunner, type TaskRunner } from './workers/pool.js';
 import { readDatagram } from './workers/tasks.js';
 import type { Request } from './core/context.js';
 import type { ResponseSpec } from './core/reply.js';
-
+import { refuse } from './core/reply.js';
+import { SIP_ERR } from './errors.js';
 import { routeRequest, type RouterDeps } from './core/dispatch.js';
 import { sameUri } from './core/register.js';
 import type { WatcherDecision } from './core/subscribe.js';
@@ -95,6 +99,8 @@ export class Server {
   readonly policy: WatcherPolicy;
   readonly admission: Admission;
   readonly lists: ListActors;
+  /** Set with --store redis://…: this node's part of the group sharing it. */
+  readonly cluster: Cluster | null = null;
   readonly #stx = new ServerTransactionTable();
   readonly #stxReliable = new ServerTransactionTable({ timerJ: 0 });
   readonly #readOpts: { maxSize: number; supported: readonly string[] };
@@ -116,10 +122,14 @@ export class Server {
     this.#debug = log.isLevelEnabled('debug');
     const now = Date.now();
     this.#readOpts = { maxSize: cfg.maxMessageSize, supported: SUPPORTED };
+    const redis: RedisStore | null = store === undefined && cfg.store !== 'fdb' ? openRedisStore(cfg, log) : null;
     if (store === undefined) {
-      const fdb = FdbStore.open(cfg.data, { sync: cfg.durability === 'fsync' });
-      fdb.onCommit = (ms) => metrics.commit(ms);
-      store = fdb;
+      if (redis !== null) store = redis;
+      else {
+        const fdb = FdbStore.open(cfg.data, { sync: cfg.durability === 'fsync' });
+        fdb.onCommit = (ms) => metrics.commit(ms);
+        store = fdb;
+      }
     }
     this.store = store;
     this.transports = new Transports(cfg, log, (batch) => this.#onBatch(batch));
@@ -131,6 +141,7 @@ export class Server {
     // A closed connection ends the dialogs whose NOTIFYs went on it (actors/flow-subscriptions.ts).
     this.flowSubs = new FlowSubscriptions(this.sys);
     this.transports.onFlowClosed = (flow) => this.flowSubs.closed(flow.id);
+    if (redis !== null) this.cluster = joinCluster(redis, this.sys, cfg, log);
     // Both files are read now: a broken users or rules file stops the start with its name.
     this.auth = cfg.auth === 'on' ? new Authenticator({ realm: cfg.realm, usersPath: cfg.users, algorithms: cfg.authAlgorithms }) : null;
     this.policy = new WatcherPolicy(cfg.rules, this.sys, log.child({ c: 'policy' }));
@@ -197,6 +208,7 @@ export class Server {
 
   async start(): Promise<void> {
     const restored = await this.store.restore(Date.now(), this.sys.restoreSink());
+    await this.cluster?.start();
     await this.transports.start();
     // The rules may have changed while we were down: pending watchers approved meanwhile go active.
     this.policy.reapply();
@@ -208,6 +220,7 @@ export class Server {
     this.log.info(
       {
         host: this.cfg.host, port: this.transports.port('udp'), ports: this.transports.ports, workers: this.cfg.workers, data: this.cfg.data,
+        store: this.cfg.store === 'fdb' ? 'fdb' : 'redis', node: this.cluster?.node, cluster: this.cluster === null ? undefined : this.cfg.cluster,
         auth: this.cfg.auth, realm: this.auth === null ? undefined : this.cfg.realm || '(the AoR domain)', users: this.auth?.userCount,
         restored, ...(this.sys.droppedFlowless > 0 ? { droppedConnectionSubscriptions: this.sys.droppedFlowless } : {}),
       },
@@ -223,6 +236,7 @@ export class Server {
     this.#usersWatch?.close();
     this.#listsWatch?.close();
     await this.transports.close();
+    await this.cluster?.stop();
     this.#ctx.clear();
     await this.#runner.close();
     await this.store.close();
@@ -356,6 +370,11 @@ export class Server {
       req.reply({ status: 503, reason: verdict.reason, headers: `Retry-After: ${verdict.retryAfter}\r\n` });
       return;
     }
+    if (this.store.available === false && msg.method !== 'OPTIONS') {
+      // A shared store that cannot be reached: nothing could be decided or acknowledged.
+      req.reply(refuse(SIP_ERR.STORE_UNAVAILABLE));
+      return;
+    }
     routeRequest(req, this.#router);
   }
 
@@ -377,6 +396,8 @@ export class Server {
   }
 
   contactFor(source: Destination): string {
+    // Behind a balancer every node gives the balancer's address: in-dialog requests go there.
+    if (this.cfg.advertise !== '') return `<sip:${this.cfg.advertise}>`;
     return this.transports.contactFor(source);
   }
 

@@ -33,6 +33,8 @@ export interface NotifierConfig {
   maxNotifies: number;
   /** Shortest time between two state NOTIFYs of one dialog, seconds (0 = none). */
   notifyMinInterval: number;
+  /** `host:port` for our Contact (the balancer in front of several nodes); '' = our own. */
+  advertise?: string;
 }
 
 export interface NotifyCounters {
@@ -225,8 +227,10 @@ export class Notifier implements NotifySink {
     const state = sub.stateHeader(now);
     // A package may name its Event token differently (liblinphone's `Presence`, lists).
     const dialog = event === undefined ? r : { target: r.target, routes: r.routes, localUri: r.localUri, tag: r.tag, remoteUri: r.remoteUri, remoteTag: r.remoteTag, callId: r.callId, event, eventId: r.eventId };
+    // Behind a balancer every node names the balancer in its Contact (--advertise).
+    const contact = this.#cfg.advertise ? this.#cfg.advertise : undefined;
     const render = (d: Destination): Buffer =>
-      renderNotify(dialog, { local: this.#net.sentBy(d), transport: this.#net.via(d), branch, cseq: sub.cseq, state, userAgent: this.#ua, contentType: type, body, ...(extra === undefined ? {} : { extra }) });
+      renderNotify(dialog, { local: this.#net.sentBy(d), contact, transport: this.#net.via(d), branch, cseq: sub.cseq, state, userAgent: this.#ua, contentType: type, body, ...(extra === undefined ? {} : { extra }) });
     let buf = render(dest);
     // RFC 3261 §18.1.1: over 1,300 bytes, TCP when the watcher can take it (the Via follows).
     const other = this.#net.largeRequest(dest, buf.length, { sub: sub.tag, aor: sub.aor });

@@ -13,6 +13,8 @@ import { metrics } from '../metrics/metrics.js';
 import { SIP_ERR } from '../errors.js';
 import type { PubDoc, StateRules } from './state-rules.js';
 import type { PackageRegistry } from '../packages/registry.js';
+import { StaleError, StoreUnavailableError } from '../store/store.js';
+import { MAX_CONFLICTS, type SharedState } from './shared.js';
 
 /** A live publication as a package's composer sees it (one per SIP-ETag). */
 export interface LivePublication {
@@ -57,6 +59,8 @@ export interface PresenceEnv extends TransitionConfig {
   observer: CoreObserver | null;
   /** The event packages (bodies, pacing, list members' state). */
   packages: PackageRegistry;
+  /** Set when several nodes share the store: what the actor reads before it decides. */
+  shared?: SharedState;
 }
 
 /** Committed changes, for operators' views (the admin feed). Called only after a commit. */
@@ -66,12 +70,16 @@ export interface CoreObserver {
   registration(aor: string, bindings: number): void;
 }
 
+const isRequest = (m: PresMsg): m is Extract<PresMsg, { rt: unknown }> => m.t === 'publish' || m.t === 'subscribe' || m.t === 'resubscribe';
+
 /** Retry delay for an expiry whose commit failed (the store is refusing writes). */
 const RETRY_MS = 5000;
 
 export class PresentityActor extends Actor<PresMsg, PresBatch> implements NotifyOwner {
   readonly state: PresentityState;
   readonly #env: PresenceEnv;
+  /** Batches refused as stale in a row (shared store). */
+  #conflicts = 0;
 
   constructor(aor: string, env: PresenceEnv, rules?: StateRules) {
     super(env.runtime);
@@ -89,11 +97,29 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> implements Notify
   }
 
   protected begin(): PresBatch {
-    return new PresBatch(this.state);
+    return new PresBatch(this.state, this.#env.shared !== undefined);
   }
 
   protected step(batch: PresBatch, msg: PresMsg): void {
+    if (this.#env.shared !== undefined && this.state.rev < 0 && isRequest(msg)) {
+      // The shared state could not be read: decide nothing on a view that may be stale.
+      batch.reply(msg.rt, refuse(SIP_ERR.STORE_UNAVAILABLE));
+      batch.reload = true;
+      return;
+    }
     step(this.state, batch, msg, this.#env);
+    // A new winfo subscriber here sees the watchers other nodes notify too (RFC 3857 §5.4).
+    if (this.#env.shared !== undefined && msg.t === 'subscribe' && msg.rec.event === 'presence.winfo') batch.reloadWatchers = true;
+  }
+
+  /** Reads the shared publications before the next message (shared store only). */
+  load(): void {
+    const shared = this.#env.shared;
+    if (shared === undefined) return;
+    this.suspend(shared.loadPresentity(this.aor).then(
+      (snap): PresMsg => ({ t: 'sync', snap }),
+      (): PresMsg => ({ t: 'sync', snap: null }),
+    ));
   }
 
   protected get idle(): boolean {
@@ -106,6 +132,8 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> implements Notify
 
   protected commit(b: PresBatch): void {
     const env = this.#env;
+    this.#conflicts = 0;
+    if (b.checked && b.rev !== undefined) this.state.rev = b.rev;
     for (const [rt, spec] of b.replies) rt.reply(spec);
     for (const pub of b.pubTimers) this.#schedulePub(pub);
     for (const sub of b.gone) {
@@ -136,13 +164,31 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> implements Notify
       for (const sub of b.notify) if (sub.ending || !b.added.includes(sub)) obs.watcher(sub, sub.ending ? 'terminated' : sub.state);
       for (const sub of b.gone) obs.watcher(sub, 'gone');
     }
+    for (const done of b.handed) done(true);
+    if (b.reload) this.load();
+    if (b.reloadWatchers && env.shared !== undefined) {
+      // Not needed to decide anything: read it on the side and let the actor take it in.
+      env.shared.loadWatchers(this.aor).then((snap) => this.tell({ t: 'watchers', snap }), () => undefined);
+    }
   }
 
   protected rollback(b: PresBatch, msgs: readonly PresMsg[], err: Error): void {
     b.undo();
+    if (err instanceof StaleError && this.#env.shared !== undefined && this.#conflicts++ < MAX_CONFLICTS) {
+      // Another node changed the presentity first: read it again and run the same messages on
+      // the fresh state (old reads are dropped: the new one replaces them).
+      this.requeue(msgs.filter((m) => m.t !== 'sync' && m.t !== 'remote'));
+      this.load();
+      return;
+    }
+    this.#conflicts = 0;
+    const refusal = err instanceof StoreUnavailableError ? SIP_ERR.STORE_UNAVAILABLE : SIP_ERR.STORE_FAILED;
+    // A write cut off with the connection may have landed: read the shared state again.
+    if (err instanceof StoreUnavailableError) this.load();
+    for (const done of b.handed) done(false);
     this.runtime.log.error({ aor: this.aor, err: err.message, messages: msgs.length }, 'presentity commit failed; state kept as committed');
     for (const m of msgs) {
-      if (m.t === 'publish' || m.t === 'subscribe' || m.t === 'resubscribe') m.rt.reply(refuse(SIP_ERR.STORE_FAILED));
+      if (isRequest(m)) m.rt.reply(refuse(refusal));
     }
     // Nothing of the batch happened; keep the machinery moving: dialogs whose NOTIFY outcome or
     // CSeq reservation was lost try again after a pause.

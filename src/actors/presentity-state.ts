@@ -4,7 +4,7 @@
 // The batch is the draft: every change to the state goes through one of its methods, which
 // applies it (so the next message of the batch sees it) and records how to undo it. A failed
 // commit undoes the log in reverse and the state is exactly the committed one again.
-import type { PublicationRecord, StoreOp } from '../store/records.js';
+import type { PublicationRecord, StoreOp, SubscriptionRecord } from '../store/records.js';
 import type { Batch } from './runtime.js';
 import type { ReplyTo, ResponseSpec } from '../core/reply.js';
 import type { Timed } from './timer-wheel.js';
@@ -53,6 +53,12 @@ export class PresentityState {
   memo: Map<string, Memo> | null = null;
   /** Watchers inside the server (list members); null while there are none. */
   members: Set<MemberWatcher> | null = null;
+  /** With a shared store: the stored publications' version this view holds (-1: not read yet). */
+  rev = -1;
+  /** With a shared store and a local presence.winfo subscriber: the watchers other nodes
+   * notify (RFC 3857: the winfo subscriber sees them all), and their list's version. */
+  remote: SubscriptionRecord[] | null = null;
+  wrev = -1;
   /** The Topics its dialogs share: usually one (every watcher names it the same way), so the
    * first has a field of its own and an array exists only for more. */
   #topic: Topic | null = null;
@@ -130,6 +136,15 @@ export class PresentityState {
 /** The effects of a batch, carried out by the actor once the batch is durable. */
 export class PresBatch implements Batch, MemoDraft {
   readonly ops: StoreOp[] = [];
+  rev?: number;
+  /** A 'check' op leads the ops: the publications' new version comes back as `rev`. */
+  checked = false;
+  /** Read the shared state again once this batch is done (a change elsewhere, a failed read). */
+  reload = false;
+  /** Read the shared watcher list once this batch is done (for a local winfo subscriber). */
+  reloadWatchers = false;
+  /** Dialogs handed to another node: their done() runs at commit. */
+  readonly handed: ((ok: boolean) => void)[] = [];
   readonly replies: [ReplyTo, ResponseSpec][] = [];
   /** The composed presence changed: NOTIFY every presence watcher (pacing applies). */
   changed = false;
@@ -155,9 +170,39 @@ export class PresBatch implements Batch, MemoDraft {
   readonly inform: MemberWatcher[] = [];
   readonly #undo: (() => void)[] = [];
   readonly #state: PresentityState;
+  readonly #shared: boolean;
 
-  constructor(state: PresentityState) {
+  constructor(state: PresentityState, shared = false) {
     this.#state = state;
+    this.#shared = shared;
+  }
+
+  /** A publication write. With a shared store the batch first checks the version it builds on. */
+  pubOp(op: StoreOp): void {
+    if (this.#shared && !this.checked) {
+      this.ops.unshift({ t: 'check', kind: 'pres', aor: this.#state.aor, rev: this.#state.rev });
+      this.checked = true;
+    }
+    this.ops.push(op);
+  }
+
+  setRemote(remote: SubscriptionRecord[] | null, wrev: number): void {
+    const s = this.#state;
+    const before = s.remote;
+    const beforeRev = s.wrev;
+    s.remote = remote;
+    s.wrev = wrev;
+    this.#undo.push(() => {
+      s.remote = before;
+      s.wrev = beforeRev;
+    });
+  }
+
+  setRev(rev: number): void {
+    const s = this.#state;
+    const before = s.rev;
+    s.rev = rev;
+    this.#undo.push(() => (s.rev = before));
   }
 
   reply(rt: ReplyTo, spec: ResponseSpec): void {

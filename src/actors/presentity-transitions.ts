@@ -14,6 +14,7 @@ import { Pub, type MemberWatcher, type PresBatch, type PresentityState } from '.
 import { CSEQ_BLOCK, FINAL_SENT, Sub, TRANSIENT, WINFO_EVENTS, WITHHELD, toSec, type WinfoEvent } from './subscription.js';
 
 import type { WatcherDecision } from '../policy/watcher-rules.js';
+import { sharedStep, type SharedMsg } from './shared-transitions.js';
 
 export type { WatcherDecision };
 
@@ -30,7 +31,8 @@ export type PresMsg =
   /** The flow (connection) the dialog's NOTIFYs go on closed: it ends without a NOTIFY. */
   | { t: 'drop'; sub: Sub; reason: string }
   | { t: 'watch'; w: MemberWatcher }
-  | { t: 'unwatch'; w: MemberWatcher };
+  | { t: 'unwatch'; w: MemberWatcher }
+  | SharedMsg;
 
 export interface TransitionConfig {
   /** What a NOTIFY timeout does to its subscription (Kamailio's timeout_rm_subs). */
@@ -58,8 +60,17 @@ export function step(s: PresentityState, b: PresBatch, m: PresMsg, cfg: Transiti
       b.retry.push(m.sub);
       return;
     case 'notified':
+      // A dialog handed to another node meanwhile: only its in-flight mark is left to clear.
+      if (s.sub(m.sub.tag) !== m.sub) {
+        b.outcomes.push(m.sub);
+        return;
+      }
       return notified(s, b, m, cfg);
     case 'reserve':
+      if (s.sub(m.sub.tag) !== m.sub) {
+        b.reserved.push(m.sub);
+        return;
+      }
       return reserve(b, m.sub);
     case 'decide':
       return decide(s, b, m.sub, m.decision);
@@ -75,6 +86,8 @@ export function step(s: PresentityState, b: PresBatch, m: PresMsg, cfg: Transiti
       return;
     case 'drop':
       return drop(s, b, m.sub);
+    default:
+      return sharedStep(s, b, m);
   }
 }
 
@@ -92,7 +105,7 @@ function publish(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'pub
     // Removal (step 7): an initial PUBLISH with Expires 0 stores nothing.
     if (old !== undefined) {
       b.deletePub(m.ifMatch!);
-      b.ops.push({ t: 'delPub', aor: s.aor, id: old.rec.id });
+      b.pubOp({ t: 'delPub', aor: s.aor, id: old.rec.id });
       b.pubTimers.push(old);
       b.bumpVersion();
     }
@@ -115,7 +128,7 @@ function publish(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'pub
   }
   // Step 6: a new entity-tag on every success, never reused for this resource.
   b.setPub(m.etag, pub);
-  b.ops.push({ t: 'putPub', rec });
+  b.pubOp({ t: 'putPub', rec });
   b.pubTimers.push(pub);
   if (!same) b.bumpVersion();
   b.reply(m.rt, ok);
@@ -125,7 +138,7 @@ function publish(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'pub
 function pubExpired(s: PresentityState, b: PresBatch, pub: Pub, now: number): void {
   if (s.pubs?.get(pub.rec.etag) !== pub || pub.rec.expiresAt > now) return;
   b.deletePub(pub.rec.etag);
-  b.ops.push({ t: 'delPub', aor: s.aor, id: pub.rec.id });
+  b.pubOp({ t: 'delPub', aor: s.aor, id: pub.rec.id });
   b.retry.push(pub);
   b.bumpVersion();
 }

@@ -9,6 +9,8 @@ import { SIP_ERR } from '../errors.js';
 import { httpDate } from '../core/http-date.js';
 import { Actor, type Batch, type Runtime } from './runtime.js';
 import type { TimerWheel, Timed } from './timer-wheel.js';
+import { StaleError, StoreUnavailableError } from '../store/store.js';
+import { MAX_CONFLICTS, type RegSnapshot, type SharedState } from './shared.js';
 
 export interface BindingChange {
   contact: string; // name-addr text without the expires param
@@ -56,6 +58,9 @@ export type RegMsg =
   /** changes: null = a query (no Contact, §10.2.3); 'all' = `Contact: *` with Expires 0. */
   | { t: 'register'; rt: ReplyTo; now: number; changes: readonly BindingChange[] | 'all' | null; callId: string; cseq: number }
   | { t: 'expire'; now: number }
+  // Shared store only: the stored bindings as just read (null: failed), a change elsewhere.
+  | { t: 'sync'; snap: RegSnapshot | null }
+  | { t: 'remote'; rev: number }
   /** An operator removes bindings: the one whose URI equals `uri`, or all (null). */
   | { t: 'unbind'; uri: string | null; done: (removed: number | Error) => void };
 
@@ -71,12 +76,18 @@ class RegBatch implements Batch {
   readonly replies: [ReplyTo, ResponseSpec][] = [];
   readonly unbound: [(removed: number | Error) => void, number][] = [];
   next: readonly BindingRecord[];
-  constructor(current: readonly BindingRecord[]) {
+  /** The stored version the batch builds on (shared store; -1: not read). */
+  base: number;
+  rev?: number;
+  reload = false;
+  constructor(current: readonly BindingRecord[], base: number) {
     this.next = current;
+    this.base = base;
   }
 }
 
 const NONE: readonly BindingRecord[] = Object.freeze([]);
+const RETRY_MS = 5000;
 
 export interface RegistrationEnv {
   runtime: Runtime;
@@ -84,8 +95,9 @@ export interface RegistrationEnv {
   sameUri(a: string, b: string): boolean;
   releaseRegistration(a: RegistrationActor): void;
   observer: { registration(aor: string, bindings: number): void } | null;
+  /** The shared store's reads (several nodes); absent with the embedded store. */
+  shared?: SharedState;
 }
-const RETRY_MS = 5000;
 
 export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed {
   readonly aor: string;
@@ -94,11 +106,26 @@ export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed 
   slot = -1;
   idx = 0;
   readonly #env: RegistrationEnv;
+  readonly #shared: SharedState | undefined;
+  /** With a shared store: the stored bindings' version this view holds (-1: not read yet). */
+  rev = -1;
+  #conflicts = 0;
 
   constructor(aor: string, env: RegistrationEnv) {
     super(env.runtime);
     this.aor = aor;
     this.#env = env;
+    this.#shared = env.shared;
+  }
+
+  /** Reads the stored bindings before the next message (shared store only). */
+  load(): void {
+    const shared = this.#shared;
+    if (shared === undefined) return;
+    this.suspend(shared.loadBindings(this.aor).then(
+      (snap): RegMsg => ({ t: 'sync', snap }),
+      (): RegMsg => ({ t: 'sync', snap: null }),
+    ));
   }
 
   /** Bindings still live at `now`. */
@@ -107,13 +134,26 @@ export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed 
   }
 
   protected begin(): RegBatch {
-    return new RegBatch(this.bindings);
+    return new RegBatch(this.bindings, this.rev);
   }
 
   protected step(b: RegBatch, m: RegMsg): void {
-    if (m.t === 'expire') {
-      const after = expireBindings(b.next, m.now);
-      if (after !== null) this.#set(b, after);
+    if (m.t === 'sync') {
+      if (m.snap !== null && m.snap.rev > b.base) {
+        b.next = m.snap.bindings;
+        b.base = m.snap.rev;
+      }
+      return;
+    }
+    if (m.t === 'remote') {
+      if (m.rev > b.base) b.reload = true;
+      return;
+    }
+    if (this.#shared !== undefined && b.base < 0) {
+      // Never decide on bindings that could not be read.
+      if (m.t === 'register') b.replies.push([m.rt, refuse(SIP_ERR.STORE_UNAVAILABLE)]);
+      else if (m.t === 'unbind') m.done(new Error('the shared store could not be read'));
+      b.reload = true;
       return;
     }
     if (m.t === 'unbind') {
@@ -121,6 +161,11 @@ export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed 
       const removed = b.next.length - keep.length;
       if (removed > 0) this.#set(b, keep);
       b.unbound.push([m.done, removed]);
+      return;
+    }
+    if (m.t === 'expire') {
+      const after = expireBindings(b.next, m.now);
+      if (after !== null) this.#set(b, after);
       return;
     }
     if (m.changes === null) {
@@ -141,24 +186,40 @@ export class RegistrationActor extends Actor<RegMsg, RegBatch> implements Timed 
     // One record per AoR: a later change in the same batch replaces the earlier write.
     const op = b.ops.find((o) => o.t === 'putBindings');
     if (op !== undefined && op.t === 'putBindings') op.bindings = bindings;
-    else b.ops.push({ t: 'putBindings', aor: this.aor, bindings });
+    else {
+      // With a shared store the write holds only if nobody changed the bindings since our read.
+      if (this.#shared !== undefined) b.ops.push({ t: 'check', kind: 'reg', aor: this.aor, rev: b.base });
+      b.ops.push({ t: 'putBindings', aor: this.aor, bindings });
+    }
   }
 
   protected commit(b: RegBatch): void {
+    this.#conflicts = 0;
     const changed = this.bindings !== b.next;
     this.bindings = b.next;
+    this.rev = b.ops.length > 0 && b.rev !== undefined ? b.rev : b.base;
     this.schedule();
     for (const [rt, spec] of b.replies) rt.reply(spec);
     for (const [done, n] of b.unbound) done(n);
     if (changed) this.#env.observer?.registration(this.aor, this.bindings.length);
+    if (b.reload) this.load();
   }
 
   protected rollback(b: RegBatch, msgs: readonly RegMsg[], err: Error): void {
+    if (err instanceof StaleError && this.#shared !== undefined && this.#conflicts++ < MAX_CONFLICTS) {
+      // Another node changed the bindings first: read them again and run the same requests.
+      this.requeue(msgs.filter((m) => m.t !== 'sync' && m.t !== 'remote'));
+      this.load();
+      return;
+    }
+    this.#conflicts = 0;
     this.runtime.log.error({ aor: this.aor, err: err.message }, 'registration commit failed; bindings kept as committed');
+    const refusal = err instanceof StoreUnavailableError ? SIP_ERR.STORE_UNAVAILABLE : SIP_ERR.STORE_FAILED;
     for (const m of msgs) {
-      if (m.t === 'register') m.rt.reply(refuse(SIP_ERR.STORE_FAILED));
+      if (m.t === 'register') m.rt.reply(refuse(refusal));
       else if (m.t === 'unbind') m.done(err);
     }
+    if (err instanceof StoreUnavailableError) this.load();
     if (msgs.some((m) => m.t === 'expire')) this.#env.wheel.schedule(this, Date.now() + RETRY_MS);
     void b;
   }

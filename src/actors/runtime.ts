@@ -18,6 +18,8 @@ import type { Logger } from '../log.js';
 export interface Batch {
   /** Store operations; empty = nothing durable changed, the batch commits at once. */
   readonly ops: StoreOp[];
+  /** What a shared store answered for the batch's 'check' op: the new version (set before commit). */
+  rev?: number;
 }
 
 const BUSY = 1;
@@ -94,16 +96,44 @@ export abstract class Actor<M, B extends Batch = Batch> implements Runnable {
       return;
     }
     this.#state |= BUSY;
-    this.#runtime.store.submit(batch.ops, (err) => {
+    this.#runtime.store.submit(batch.ops, (err, rev) => {
       this.#state &= ~BUSY;
       try {
-        if (err === null) this.commit(batch);
+        if (err === null) {
+          batch.rev = rev;
+          this.commit(batch);
+        }
         else this.rollback(batch, msgs, err);
       } catch (e) {
         this.#runtime.log.error({ err: (e as Error).stack }, 'actor effect failed');
       }
       this.#settled();
     });
+  }
+
+  /**
+   * Takes no message until `until` settles; the message it yields comes first. A shared store
+   * uses it to read what other nodes may have changed before the actor goes on.
+   */
+  protected suspend(until: Promise<M>): void {
+    this.#state |= BUSY;
+    until.then(
+      (m) => {
+        this.#state &= ~BUSY;
+        (this.#mailbox ??= []).unshift(m);
+        this.#settled();
+      },
+      (e: Error) => {
+        this.#state &= ~BUSY;
+        this.#runtime.log.error({ err: e.stack }, 'actor suspension failed');
+        this.#settled();
+      },
+    );
+  }
+
+  /** Puts messages back in front of the mailbox (a batch to run again after a reload). */
+  protected requeue(msgs: readonly M[]): void {
+    if (msgs.length > 0) (this.#mailbox ??= []).unshift(...msgs);
   }
 
   #settled(): void {

@@ -27,6 +27,17 @@ export function presentityKey(pkg: string, aor: string): string {
   return pkg === 'presence' ? aor : `${pkg} ${aor}`;
 }
 
+import type { SharedState } from './shared.js';
+
+/** The dialog's notifier is alive but did not hand it over in time: try again shortly. */
+export class DialogBusyError extends Error {}
+
+/** Finds, elsewhere than in this process, the dialog an in-dialog request names (a shared store). */
+export interface DialogLocator {
+  /** The actor that now owns the dialog here, or undefined when there is no such dialog. */
+  locate(tag: string): Promise<PresentityActor | undefined>;
+}
+
 export interface SystemConfig {
   notifyTimeout: 'end' | 'keep';
   /** Domains served; empty = any. */
@@ -67,6 +78,9 @@ export class ActorSystem {
   readonly packages: PackageRegistry;
   /** List subscriptions (set by the lists module when it is wired in). */
   lists: ListHost | null = null;
+  #shared: SharedState | undefined;
+  /** Set with a shared store: in-dialog requests for dialogs not held here ask it (takeover). */
+  locator: DialogLocator | null = null;
 
   constructor(store: Store, log: Logger, cfg: SystemConfig, notifier: NotifySink, sameUri: (a: string, b: string) => boolean, now = Date.now()) {
     this.runtime = new Runtime(store, log);
@@ -98,6 +112,29 @@ export class ActorSystem {
     this.#env.observer = o;
   }
 
+  /**
+   * Several nodes share the store: actors read the shared state before their first message,
+   * and again when told it changed. Set before the restore.
+   */
+  share(shared: SharedState): void {
+    this.#shared = shared;
+    this.#env.shared = shared;
+  }
+
+  get shared(): SharedState | undefined {
+    return this.#shared;
+  }
+
+  /** The actors' environment without the shared store (state kept on this node only). */
+  #localEnv(): PresenceEnv & RegistrationEnv {
+    if (this.#env.shared === undefined) return this.#env;
+    // Everything else read through to the live environment (the observer is set later).
+    this.#local ??= Object.create(this.#env, { shared: { value: undefined } }) as PresenceEnv & RegistrationEnv;
+    return this.#local!;
+  }
+
+  #local: (PresenceEnv & RegistrationEnv) | undefined;
+
   servesDomain(host: string): boolean {
     return this.#domains.size === 0 || this.#domains.has(host.toLowerCase());
   }
@@ -107,8 +144,11 @@ export class ActorSystem {
     const key = presentityKey(pkg, aor);
     let a = this.presentities.get(key);
     if (a === undefined) {
-      a = new PresentityActor(aor, this.#env, this.packages.rules(pkg));
+      // FIXME(scale-out): the shared store keys presence only; other packages' state (BLF) stays
+      // on the node that holds it.
+      a = new PresentityActor(aor, pkg === 'presence' ? this.#env : this.#localEnv(), this.packages.rules(pkg));
       this.presentities.set(key, a);
+      a.load();
     }
     return a;
   }
@@ -123,6 +163,7 @@ export class ActorSystem {
     if (a === undefined) {
       a = new RegistrationActor(aor, this.#env);
       this.registrations.set(aor, a);
+      a.load();
     }
     return a;
   }

@@ -8,7 +8,8 @@
 import { HDR } from '../codec/sip/msg.js';
 import { parseNameAddr } from '../codec/sip/name-addr.js';
 import { parseUri, aorOf } from '../codec/sip/uri.js';
-import type { ActorSystem } from '../actors/system.js';
+import { DialogBusyError, type ActorSystem } from '../actors/system.js';
+import type { PresMsg } from '../actors/presentity-transitions.js';
 import type { WatcherDecision } from '../actors/presentity-transitions.js';
 import { CSEQ_BLOCK } from '../actors/subscription.js';
 import type { Config } from '../config.js';
@@ -95,19 +96,24 @@ export function handleSubscribe(req: Request, d: SubscribeDeps): void {
   const localTag = msg.toTag;
   if (localTag !== null) {
     // In-dialog: refresh or unsubscribe (§4.2.1.4); an unknown dialog → 481.
-    const owner = sys.ownerOf(localTag) ?? d.lists?.ownerOf(localTag);
-    if (owner === undefined) {
-      req.reply(refuse(SIP_ERR.NO_SUBSCRIPTION));
-      return;
-    }
     const contact = parseNameAddr(msg.first(HDR.Contact) ?? '');
     // A refresh over a connection moves the dialog's NOTIFYs to it (a client that reconnected).
     const source = isReliable(req.source) ? sourceText(req.source) : undefined;
     if (source !== undefined) d.bindFlow?.(req.source, localTag);
-    owner.tell({
+    const resubscribe = (owner: { tell(m: Extract<PresMsg, { t: 'resubscribe' }>): void }): void => owner.tell({
       t: 'resubscribe', rt: req, now, tag: localTag, callId: msg.callId, remoteTag, event: event.pkg, eventId: event.id,
       cseq: msg.cseq, expires, target: contact === null ? null : contact.uri, headers, ...(source === undefined ? {} : { source }),
     });
+    const owner = sys.ownerOf(localTag) ?? d.lists?.ownerOf(localTag);
+    if (owner !== undefined) resubscribe(owner);
+    else if (sys.locator === null) req.reply(refuse(SIP_ERR.NO_SUBSCRIPTION));
+    else {
+      // Several nodes: the dialog may be notified by another one (or by a dead one): take it over.
+      sys.locator.locate(localTag).then(
+        (found) => (found === undefined ? req.reply(refuse(SIP_ERR.NO_SUBSCRIPTION)) : resubscribe(found)),
+        (e: Error) => req.reply(refuse(e instanceof DialogBusyError ? SIP_ERR.DIALOG_BUSY : SIP_ERR.STORE_UNAVAILABLE)),
+      );
+    }
     return;
   }
 

@@ -4,11 +4,11 @@
 // a full document replaces whatever the subscriber had).
 import { createHash } from 'node:crypto';
 import type { PresentityActor } from '../actors/presentity-actor.js';
-import { WINFO_EVENTS, type Sub } from '../actors/subscription.js';
+import { WINFO_EVENTS, fromAor, type Sub } from '../actors/subscription.js';
 import { renderWatcherInfo, type WatcherEntry, type WatcherEvent } from '../codec/winfo/render.js';
 
 /** A stable, opaque watcher id (RFC 3858 §5 `id`): the dialog id is not shown to the presentity. */
-function watcherId(sub: Sub): string {
+function watcherId(sub: { tag: string }): string {
   return createHash('sha256').update(sub.tag).digest('base64url').slice(0, 16);
 }
 
@@ -35,6 +35,17 @@ export function watcherEntries(actor: PresentityActor, now: number): WatcherEntr
       status: sub.reason !== null ? 'terminated' : r.state,
       event: eventOf(sub),
       uri: uriOf(r.remoteUri, r.watcherAor),
+      expiration: Math.max(0, Math.round((r.expiresAt - now) / 1000)),
+    });
+  }
+  // With several nodes: the watchers other nodes notify (their list as last read).
+  for (const r of actor.state.remote ?? []) {
+    if (actor.state.sub(r.tag) !== undefined || r.expiresAt <= now) continue;
+    out.push({
+      id: watcherId(r),
+      status: r.state,
+      event: 'subscribe',
+      uri: uriOf(r.remoteUri, r.watcherAor !== '' ? r.watcherAor : fromAor(r.remoteUri)),
       expiration: Math.max(0, Math.round((r.expiresAt - now) / 1000)),
     });
   }

@@ -79,7 +79,14 @@ export type StoreOp =
   | { t: 'putSub'; rec: SubscriptionRecord }
   | { t: 'delSub'; tag: string }
   | { t: 'putList'; rec: ListSubscriptionRecord }
-  | { t: 'delList'; tag: string };
+  | { t: 'delList'; tag: string }
+  /**
+   * Shared stores only (the embedded one ignores it): the batch commits only if the
+   * presentity's publications ('pres') or the AoR's bindings ('reg') are still at version
+   * `rev` (-1: whatever they are), and its done() gets the new version (optimistic concurrency
+   * between nodes). At most one per batch, first.
+   */
+  | { t: 'check'; kind: 'pres' | 'reg'; aor: string; rev: number };
 
 /** What a restore hands back, record by record (a million subscriptions are streamed, not listed). */
 export interface RestoreSink {

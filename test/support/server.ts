@@ -3,8 +3,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { REPO_ROOT } from './fixtures.js';
+import { onRedis, testRedis } from './redis.js';
 
 export interface RunningServer {
   /** The UDP port (TCP listens on the same one unless --tcp-port says otherwise). */
@@ -27,8 +28,11 @@ export interface RunningServer {
 export async function startServer(args: string[] = [], opts: { data?: string; host?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
   const data = opts.data ?? mkdtempSync(join(tmpdir(), 'comsipl-test-'));
   const host = opts.host ?? '127.0.0.1';
+  // With COMSIPL_TEST_STORE=redis the same suites run on the shared store: one key prefix per
+  // data directory, so a restart on the same directory finds its state again.
+  const store = onRedis() && !args.includes('--store') ? ['--store', (await testRedis()).url, '--cluster', `t-${basename(data)}`] : [];
   // Every listener on a free port: tests run side by side (the WebSocket default is fixed).
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/main.js'), '--host', host, '--port', '0', '--ws-port', '0', '--tls-port', '0', '--wss-port', '0', '--data', data, '--log-level', 'info', ...args], {
+  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/main.js'), '--host', host, '--port', '0', '--ws-port', '0', '--tls-port', '0', '--wss-port', '0', '--data', data, '--log-level', 'info', ...store, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];

@@ -17,6 +17,8 @@ export interface NotifyDialog {
 export interface NotifyParts {
   /** Our sent-by for the Via and Contact: `host:port` (IPv6 in brackets). */
   local: string;
+  /** `host:port` for the Contact when it differs from `local` (nodes behind a balancer). */
+  contact?: string;
   /** Transport token for the Via (`UDP`, `TCP`, `TLS`, `WS`, `WSS`). */
   transport: string;
   branch: string;
@@ -33,7 +35,7 @@ export function renderNotify(r: NotifyDialog, p: NotifyParts): Buffer {
   let head = `NOTIFY ${r.target} SIP/2.0\r\nVia: SIP/2.0/${p.transport} ${p.local};branch=${p.branch};rport\r\nMax-Forwards: 70\r\n`;
   for (const route of r.routes) head += `Route: ${route}\r\n`;
   head += `From: ${r.localUri};tag=${r.tag}\r\nTo: ${r.remoteUri};tag=${r.remoteTag}\r\nCall-ID: ${r.callId}\r\nCSeq: ${p.cseq} NOTIFY\r\n`
-    + `Contact: <sip:${p.local}${p.transport === 'UDP' ? '' : `;transport=${p.transport.toLowerCase()}`}>\r\n`
+    + `Contact: <sip:${p.contact ?? p.local}${p.transport === 'UDP' ? '' : `;transport=${p.transport.toLowerCase()}`}>\r\n`
     + `Event: ${r.eventId === null ? r.event : `${r.event};id=${r.eventId}`}\r\nSubscription-State: ${p.state}\r\nUser-Agent: ${p.userAgent}\r\n`;
   if (p.extra !== undefined) head += p.extra;
   const body = p.body;
