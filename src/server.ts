@@ -4,6 +4,7 @@
 // actors (src/actors/) → the store, one commit per turn; NOTIFYs back out through the notifier
 // and client transactions. Also owns the timers, the restore at start and the reload of users
 // and rules (SIGHUP or a file change).
+import { warmUpInSlices, type WarmUp } from './core/warm-up.js';
 import { HDR, type SipMsg } from './codec/sip/msg.js';
 import type { Read } from './codec/sip/scan.js';
 import { writeResponse, responseDestination, formatHeaderLines } from './codec/sip/response-writer.js';
@@ -103,6 +104,7 @@ export class Server {
   readonly cluster: Cluster | null = null;
   readonly #stx = new ServerTransactionTable();
   readonly #stxReliable = new ServerTransactionTable({ timerJ: 0 });
+  #warmUp: WarmUp | null = null;
   readonly #readOpts: { maxSize: number; supported: readonly string[] };
   readonly #ctx: ClientTransactions;
   readonly #runner: TaskRunner;
@@ -217,6 +219,10 @@ export class Server {
     this.#listsWatch = watchFile(this.cfg.lists, () => this.#reloadLists('file change'));
     this.#timer = setInterval(() => this.#tick(), 50);
     this.#stats.start(this.cfg.statsInterval * 1000);
+    if (this.cfg.warmUp > 0) {
+      this.#warmUp = warmUpInSlices(this.#readOpts, this.cfg.warmUp);
+      void this.#warmUp.done.then((rounds) => this.log.debug({ rounds }, 'warmed up'));
+    }
     this.log.info(
       {
         host: this.cfg.host, port: this.transports.port('udp'), ports: this.transports.ports, workers: this.cfg.workers, data: this.cfg.data,
@@ -232,6 +238,7 @@ export class Server {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     this.#stats.stop();
+    this.#warmUp?.stop();
     this.policy.close();
     this.#usersWatch?.close();
     this.#listsWatch?.close();
