@@ -34,7 +34,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { WatcherPolicy } from './policy/watcher-policy.js';
 import { watchFile } from './policy/file-watch.js';
 import { Admission } from './overload/admission.js';
-import type { Config } from './config.js';
+import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { PRODUCT } from './version.js';
 import { StatsReporter } from './stats-reporter.js';

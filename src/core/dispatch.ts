@@ -4,7 +4,7 @@
 import { HDR } from '../codec/sip/msg.js';
 import type { ActorSystem } from '../actors/system.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { ALLOW_HEADER, SIP_ERR } from '../errors.js';
 import { aorKey } from '../policy/aor.js';

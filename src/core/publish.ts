@@ -5,7 +5,7 @@ import { HDR } from '../codec/sip/msg.js';
 import { mediaTypeOf } from '../codec/sip/headers.js';
 import { parseUri, aorOf } from '../codec/sip/uri.js';
 import type { ActorSystem } from '../actors/system.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/schema.js';
 import { SIP_ERR } from '../errors.js';
 import { grantExpires, parseEvent, type Request } from './context.js';
 import { randomToken } from './random.js';

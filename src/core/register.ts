@@ -6,7 +6,7 @@ import { parseNameAddr } from '../codec/sip/name-addr.js';
 import { parseUri, aorOf, uriEquals } from '../codec/sip/uri.js';
 import type { BindingChange } from '../actors/registration-actor.js';
 import type { ActorSystem } from '../actors/system.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/schema.js';
 import { SIP_ERR } from '../errors.js';
 import { deltaSeconds, type Request } from './context.js';
 import { line, refuse } from './reply.js';

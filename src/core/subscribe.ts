@@ -12,7 +12,7 @@ import { DialogBusyError, type ActorSystem } from '../actors/system.js';
 import type { PresMsg } from '../actors/presentity-transitions.js';
 import type { WatcherDecision } from '../actors/presentity-transitions.js';
 import { CSEQ_BLOCK } from '../actors/subscription.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/schema.js';
 import type { SubscriptionRecord } from '../store/records.js';
 import { SIP_ERR } from '../errors.js';
 import { grantExpires, parseEvent, type Request } from './context.js';
