@@ -4,9 +4,11 @@
 // actors (src/actors/) → the store, one commit per turn; NOTIFYs back out through the notifier
 // and client transactions. Also owns the timers, the restore at start and the reload of users
 // and rules (SIGHUP or a file change).
-import { HDR, type SipMsg } from './codec/sip/msg.js';
+import { HDR } from './codec/sip/header-ids.js';
+import type { SipMsg } from './codec/sip/msg.js';
 import type { Read } from './codec/sip/scan.js';
-import { writeResponse, responseDestination, formatHeaderLines } from './codec/sip/response-writer.js';
+import { writeResponse, formatHeaderLines } from './codec/sip/response-writer.js';
+import { responseDestination } from './codec/sip/response-via.js';
 import type { PidfParseResult } from './codec/pidf/types.js';
 import { ActorSystem } from './actors/system.js';
 import { Notifier } from './actors/notifier.js';

@@ -1,7 +1,7 @@
 // PUBLISH (RFC 3903 §6): the event state compositor's steps that need no state — resource,
 // event package, SIP-If-Match, Expires, body — here; the rest (412, the new ETag, the commit,
 // NOTIFYs to the watchers) in the presentity actor.
-import { HDR } from '../codec/sip/msg.js';
+import { HDR } from '../codec/sip/header-ids.js';
 import { mediaTypeOf } from '../codec/sip/headers.js';
 import { parseUri, aorOf } from '../codec/sip/uri.js';
 import type { ActorSystem } from '../actors/system.js';

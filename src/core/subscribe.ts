@@ -5,7 +5,7 @@
 // in, `presence.winfo` (RFC 3857) for the presentity itself only. A SUBSCRIBE to a resource list
 // (RFC 4662) is handed to the lists module. What needs the dialog's state (481, CSeq order) is
 // decided by the actor that owns it.
-import { HDR } from '../codec/sip/msg.js';
+import { HDR } from '../codec/sip/header-ids.js';
 import { parseNameAddr } from '../codec/sip/name-addr.js';
 import { parseUri, aorOf } from '../codec/sip/uri.js';
 import { DialogBusyError, type ActorSystem } from '../actors/system.js';
