@@ -5,7 +5,9 @@
 // Entry point: `comsipl [serve] [options]`, or one of the tool sub-commands. Builds the config
 // and the logger, starts everything (src/ops/start.ts); stops cleanly on SIGINT/SIGTERM,
 // reloads users and rules on SIGHUP.
-import { loadConfig, usage, ConfigError } from './config.js';
+import { loadConfig } from './config/load.js';
+import { usage } from './config/options.js';
+import { ConfigError } from './config/schema.js';
 import { createLogger } from './log.js';
 import { PRODUCT } from './version.js';
 

@@ -5,9 +5,11 @@
 // and client transactions. Also owns the timers, the restore at start and the reload of users
 // and rules (SIGHUP or a file change).
 import { warmUpInSlices, type WarmUp } from './core/warm-up.js';
-import { HDR, type SipMsg } from './codec/sip/msg.js';
+import { HDR } from './codec/sip/header-ids.js';
+import type { SipMsg } from './codec/sip/msg.js';
 import type { Read } from './codec/sip/scan.js';
-import { writeResponse, responseDestination, formatHeaderLines } from './codec/sip/response-writer.js';
+import { writeResponse, formatHeaderLines } from './codec/sip/response-writer.js';
+import { responseDestination } from './codec/sip/response-via.js';
 import type { PidfParseResult } from './codec/pidf/types.js';
 import { ActorSystem } from './actors/system.js';
 import { Notifier } from './actors/notifier.js';
@@ -35,7 +37,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { WatcherPolicy } from './policy/watcher-policy.js';
 import { watchFile } from './policy/file-watch.js';
 import { Admission } from './overload/admission.js';
-import type { Config } from './config.js';
+import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { PRODUCT } from './version.js';
 import { StatsReporter } from './stats-reporter.js';

@@ -1,7 +1,7 @@
 // The hot path on bytes against today's path, back to back in one process:
 //   old = parseSipMessage + gateRequest + buildResponse + responseDestination (core/respond.ts), or for the 200 to a
 //         NOTIFY, parseSipMessage + what server.ts #onResponse reads (CSeq method, branch, Retry-After);
-//   new = readMessage + writeResponse + responseDestination (scan.ts, response-writer.ts).
+//   new = readMessage + writeResponse + responseDestination (scan.ts, response-writer.ts, response-via.ts).
 // Inputs are Linphone's captured datagrams, each in 4096 variants with unique branch, tags and
 // Call-ID (same length), cycled so that the parsers' 1024-entry memos miss as they do under a
 // SIPp load of unique values. Then the transaction tables: old (Map, transactionKey, response
@@ -21,8 +21,10 @@ import { parseVia } from '../../src/codec/sip/via.js';
 import { buildResponse, responseDestination as oldDestination } from '../../test/support/reference/respond.js';
 import { transactionKey } from '../../test/support/reference/tx-key.js';
 import { readMessage, scanMessage } from '../../src/codec/sip/scan.js';
-import { httpDate, responseDestination, writeResponse } from '../../src/codec/sip/response-writer.js';
-import { HDR } from '../../src/codec/sip/msg.js';
+import { writeResponse } from '../../src/codec/sip/response-writer.js';
+import { responseDestination } from '../../src/codec/sip/response-via.js';
+import { httpDate } from '../../src/core/http-date.js';
+import { HDR } from '../../src/codec/sip/header-ids.js';
 import { ServerTransactions } from '../../test/support/reference/legacy-server-transactions.js';
 import { ServerTransactionTable } from '../../src/transaction/server-transactions.js';
 import type { SipHeader, SipRequest } from '../../src/codec/sip/types.js';

@@ -17,7 +17,7 @@
 // Prefer stdin: a --password value is visible to other local users in the process list.
 // Exit codes: 0 done, 1 the file could not be read or written, 2 bad usage. Every outcome is
 // one line (list: one line per user). This is CLI output code, so writing to stdout is fine.
-import { DEFAULTS } from '../config.js';
+import { DEFAULTS } from '../config/schema.js';
 import { defaultIo, splitArgs, type CliIo } from './cli-args.js';
 import { addUser, checkAddUserInput, loadUsers, removeUser, usersFilePath, UsersFileError } from './users-file.js';
 

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ActorSystem } from '../actors/system.js';
 import { RedisStore } from '../store/redis-store.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { Cluster } from './cluster.js';
 import { nodeIdFor } from './node-id.js';

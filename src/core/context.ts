@@ -2,7 +2,7 @@
 // and the one way to answer it (ReplyTo: rendered by the response writer from the request's own
 // bytes, then cached in the server transaction).
 import type { SipMsg } from '../codec/sip/msg.js';
-import { HDR } from '../codec/sip/msg.js';
+import { HDR } from '../codec/sip/header-ids.js';
 import type { PidfParseResult } from '../codec/pidf/types.js';
 import type { Destination } from '../transport/destination.js';
 import type { ReplyTo } from './reply.js';

@@ -1,10 +1,10 @@
 // Request routing after the transaction layer and admission control: authentication of the
 // methods that change or reveal state, then the method handler. OPTIONS stays open: it is the
 // keep-alive/capability probe of many phones and reveals nothing about users.
-import { HDR } from '../codec/sip/msg.js';
+import { HDR } from '../codec/sip/header-ids.js';
 import type { ActorSystem } from '../actors/system.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { ALLOW_HEADER, SIP_ERR } from '../errors.js';
 import { aorKey } from '../policy/aor.js';

@@ -1,11 +1,11 @@
 // PUBLISH (RFC 3903 §6): the event state compositor's steps that need no state — resource,
 // event package, SIP-If-Match, Expires, body — here; the rest (412, the new ETag, the commit,
 // NOTIFYs to the watchers) in the presentity actor.
-import { HDR } from '../codec/sip/msg.js';
+import { HDR } from '../codec/sip/header-ids.js';
 import { mediaTypeOf } from '../codec/sip/headers.js';
 import { parseUri, aorOf } from '../codec/sip/uri.js';
 import type { ActorSystem } from '../actors/system.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/schema.js';
 import { SIP_ERR } from '../errors.js';
 import { grantExpires, parseEvent, type Request } from './context.js';
 import { randomToken } from './random.js';

@@ -1,12 +1,12 @@
 // REGISTER (RFC 3261 §10.3): validate, turn the Contacts into binding changes, and hand them to
 // the AoR's registration actor, which commits them to registered.fdb and answers 200 listing
 // every current binding with its remaining expiry.
-import { HDR } from '../codec/sip/msg.js';
+import { HDR } from '../codec/sip/header-ids.js';
 import { parseNameAddr } from '../codec/sip/name-addr.js';
 import { parseUri, aorOf, uriEquals } from '../codec/sip/uri.js';
 import type { BindingChange } from '../actors/registration-actor.js';
 import type { ActorSystem } from '../actors/system.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/schema.js';
 import { SIP_ERR } from '../errors.js';
 import { deltaSeconds, type Request } from './context.js';
 import { line, refuse } from './reply.js';

@@ -5,14 +5,14 @@
 // in, `presence.winfo` (RFC 3857) for the presentity itself only. A SUBSCRIBE to a resource list
 // (RFC 4662) is handed to the lists module. What needs the dialog's state (481, CSeq order) is
 // decided by the actor that owns it.
-import { HDR } from '../codec/sip/msg.js';
+import { HDR } from '../codec/sip/header-ids.js';
 import { parseNameAddr } from '../codec/sip/name-addr.js';
 import { parseUri, aorOf } from '../codec/sip/uri.js';
 import { DialogBusyError, type ActorSystem } from '../actors/system.js';
 import type { PresMsg } from '../actors/presentity-transitions.js';
 import type { WatcherDecision } from '../actors/presentity-transitions.js';
 import { CSEQ_BLOCK } from '../actors/subscription.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/schema.js';
 import type { SubscriptionRecord } from '../store/records.js';
 import { SIP_ERR } from '../errors.js';
 import { grantExpires, parseEvent, type Request } from './context.js';

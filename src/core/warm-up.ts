@@ -8,7 +8,7 @@
 // traffic is served between them. Nothing reaches the socket, the actors, the store or the logs.
 import { readDatagram } from '../workers/tasks.js';
 import type { ReadOptions } from '../codec/sip/scan.js';
-import { HDR } from '../codec/sip/msg.js';
+import { HDR } from '../codec/sip/header-ids.js';
 import { parseNameAddr } from '../codec/sip/name-addr.js';
 import { aorOf, parseUri } from '../codec/sip/uri.js';
 import { renderNotify } from '../codec/sip/notify.js';

@@ -3,7 +3,8 @@
 // restore), the restore and SIP listeners, then the banner. A start that fails says why in one
 // line on stderr (nowhere else: it used to come out twice) and leaves nothing running.
 import { join } from 'node:path';
-import { adminAddress, isLoopback, type Config } from '../config.js';
+import { adminAddress, isLoopback } from '../config/addresses.js';
+import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { Server } from '../server.js';
 import { StoreError } from '../store/fdb-store.js';

@@ -16,7 +16,7 @@
 // or `*@domain`. The file is --file, else <--data>/rules.json, else <DEFAULTS.data>/rules.json.
 // The CLI only edits the file (atomically); the running server picks the change up on SIGHUP
 // or on its file-change watch. Exit codes: 0 done, 1 file unreadable/unwritable, 2 bad usage.
-import { DEFAULTS } from '../config.js';
+import { DEFAULTS } from '../config/schema.js';
 import { defaultIo, splitArgs, type CliIo } from '../auth/cli-args.js';
 import { aorKey, isWildcardKey } from './aor.js';
 import { rulesFilePath, WatcherRules, type SettableDecision } from './watcher-rules.js';

@@ -2,7 +2,7 @@
 // server holds pending (RFC 3856 §6.6 "confirm"), each with the command that approves it.
 // The file part works without a server; the pending part needs its admin API and is skipped,
 // with a note, when none answers.
-import { DEFAULTS } from '../config.js';
+import { DEFAULTS } from '../config/schema.js';
 import { splitArgs, type CliIo } from '../auth/cli-args.js';
 import { readJsonFile } from '../auth/atomic-write.js';
 import { call, resolveEndpoint, CliError } from '../admin/cli/client.js';

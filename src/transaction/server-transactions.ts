@@ -21,7 +21,8 @@
 // replay count, two hash slots at load ≤ 1/2) plus its arena record (16 bytes + tag + extra
 // header lines + body: ~130 bytes for a 200 to REGISTER with Contact, Expires and Date).
 import { randomToken } from '../core/random.js';
-import { writeResponse, type ResponseSpec, type Source } from '../codec/sip/response-writer.js';
+import { writeResponse, type ResponseSpec } from '../codec/sip/response-writer.js';
+import type { Source } from '../codec/sip/response-via.js';
 import type { SipMsg } from '../codec/sip/msg.js';
 import { AnswerArena } from './answer-arena.js';
 import { TIMER_J } from './timers.js';

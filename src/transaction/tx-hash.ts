@@ -6,7 +6,8 @@
 // ACK hashes as INVITE: it belongs to the INVITE's transaction (§17.2.3). In the RFC 2543
 // form that takes the CSeq number without its method; the To tag, which §17.2.3 also names
 // for ACK, is left out (an ACK is never answered, so matching it is bookkeeping only).
-import { HDR, type SipMsg } from '../codec/sip/msg.js';
+import { HDR } from '../codec/sip/header-ids.js';
+import type { SipMsg } from '../codec/sip/msg.js';
 
 /** The hash of the request last given to transactionHash. */
 export const KEY = { h1: 0, h2: 0 };

@@ -2,7 +2,8 @@
 // `--workers 0`, the very same code, so the pool's benefit is measured, not assumed.
 // Pure and synchronous: no I/O, no timers, no module state.
 import { readMessage, type Read, type ReadOptions } from '../codec/sip/scan.js';
-import { HDR, type SipMsg } from '../codec/sip/msg.js';
+import { HDR } from '../codec/sip/header-ids.js';
+import type { SipMsg } from '../codec/sip/msg.js';
 import { mediaTypeOf } from '../codec/sip/headers.js';
 import { parsePidf } from '../codec/pidf/parse.js';
 import { closedPidf, composePidf } from '../codec/pidf/compose.js';

@@ -4,7 +4,8 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { loadConfig, ConfigError, DEFAULTS } from '../../src/config.js';
+import { loadConfig } from '../../src/config/load.js';
+import { ConfigError, DEFAULTS } from '../../src/config/schema.js';
 import { REPO_ROOT } from '../support/fixtures.js';
 
 test('defaults, then file, then environment, then flags', () => {

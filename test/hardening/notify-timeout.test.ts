@@ -52,7 +52,7 @@ test('a NOTIFY answered 481 ends the subscription even with keep', async () => {
 });
 
 test('timer T1 is configurable only from the test environment variable, and validated', async () => {
-  const { loadConfig } = await import('../../src/config.js');
+  const { loadConfig } = await import('../../src/config/load.js');
   assert.equal(loadConfig([], {}).timerT1, 500);
   assert.equal(loadConfig([], { COMSIPL_TEST_T1_MS: '20' }).timerT1, 20);
   assert.throws(() => loadConfig([], { COMSIPL_TEST_T1_MS: '0' }), /COMSIPL_TEST_T1_MS/);

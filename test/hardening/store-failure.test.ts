@@ -15,7 +15,7 @@ import type { NotifySink } from '../../src/actors/presentity-actor.js';
 import { handleRegister, sameUri } from '../../src/core/register.js';
 import { handlePublish } from '../../src/core/publish.js';
 import { handleSubscribe } from '../../src/core/subscribe.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
 import { PIDF } from '../support/sip-ua.js';
 import { head, makeRequest } from '../support/request.js';

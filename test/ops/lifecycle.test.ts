@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { startServer } from '../support/server.js';
 import { REPO_ROOT } from '../support/fixtures.js';
 import { SipUA, rand } from '../support/sip-ua.js';
-import { adminAddress, parseHostPort, ConfigError } from '../../src/config.js';
+import { adminAddress, parseHostPort } from '../../src/config/addresses.js';
+import { ConfigError } from '../../src/config/schema.js';
 
 const MAIN = join(REPO_ROOT, 'dist/src/main.js');
 

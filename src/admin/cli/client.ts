@@ -6,7 +6,8 @@
 //   data:  --data DIR  →  COMSIPL_DATA  →  ./data
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN_PORT, DEFAULTS, parseHostPort } from '../../config.js';
+import { ADMIN_PORT, parseHostPort } from '../../config/addresses.js';
+import { DEFAULTS } from '../../config/schema.js';
 import { ADMIN_URL_FILE } from '../../ops/data-lock.js';
 import { TOKEN_FILE, readToken } from '../http/token.js';
 

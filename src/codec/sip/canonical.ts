@@ -10,7 +10,8 @@
 // values in UTF-8 — as serialize.ts writes them — so that decoding a value of the SipMsg gives
 // back the parser's string exactly (a value the parser read as latin1 becomes its UTF-8 form).
 import { splitCommaList } from './params.js';
-import { hdrIdOf, SipMsg, type StartInfo } from './msg.js';
+import { hdrIdOf } from './header-ids.js';
+import { SipMsg, type StartInfo } from './msg.js';
 import type { SipHeader, SipMessage } from './types.js';
 
 const PARTIAL_START: StartInfo = { isRequest: true, method: '', uri: '', status: 0 };

@@ -1,7 +1,8 @@
 // The byte-level questions SipMsg (msg.ts) answers about one value, kept apart from the class:
-// decoding as the parser decodes, the top Via taken apart, and the "forms" the gate and the
+// decoding as the parser decodes, the top Via taken apart, the "forms" the gate and the
 // response writer share (how parseNameAddr / parseVia read a line), each exact by delegating to
-// the byte twins of grammar-bytes.ts for plain ASCII and to the string parsers otherwise.
+// the byte twins of grammar-bytes.ts for plain ASCII and to the string parsers otherwise; and
+// the small readers of its accessors (method interning, list splitting, the `tag` param).
 import { isUtf8 } from 'node:buffer';
 import { isPlainAscii, NA, nameAddrCheck, URI_BAD, URI_OTHER, URI_SIP, URI_SIP_HEADERS, V, viaCheck } from './grammar-bytes.js';
 import { parseNameAddr } from './name-addr.js';
@@ -44,7 +45,7 @@ export function nameAddrForm(m: SipMsg, i: number): number {
 /**
  * How parseVia (via.ts) reads Via line i (one via-parm): VIA_REFUSED, VIA_NOT_ASCII, or — for
  * an accepted plain-ASCII line — the offset of its first `;` (the value's end when it has no
- * params), where response-writer.ts starts rewriting.
+ * params), where response-via.ts starts rewriting.
  */
 export function viaForm(m: SipMsg, i: number): number {
   const b = m.buf;
@@ -86,4 +87,85 @@ export function parseTopVia(b: Buffer, s: number, e: number, plain = false): Top
     rportStart: -1,
     rportEnd: -1,
   };
+}
+
+// ---- helpers on bytes ------------------------------------------------------------------------
+
+const METHODS = ['REGISTER', 'PUBLISH', 'SUBSCRIBE', 'NOTIFY', 'OPTIONS', 'INVITE', 'ACK', 'BYE', 'CANCEL', 'MESSAGE', 'INFO', 'PRACK', 'REFER', 'UPDATE'];
+const METHOD_BYTES = METHODS.map((m) => Buffer.from(m, 'latin1'));
+
+/** The method token at buf[s, e) as a shared string for the methods we know. */
+export function internMethod(b: Uint8Array, s: number, e: number): string {
+  const len = e - s;
+  outer: for (let k = 0; k < METHOD_BYTES.length; k++) {
+    const m = METHOD_BYTES[k]!;
+    if (m.length !== len) continue;
+    for (let j = 0; j < len; j++) if (b[s + j] !== m[j]) continue outer;
+    return METHODS[k]!;
+  }
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1', s, e);
+}
+
+/** Splits a list value at commas outside quotes and <> (RFC 3261 §7.3.1), trimmed, non-empty. */
+export function splitList(value: string, out: string[]): void {
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (quoted) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) quoted = false;
+    } else if (c === 0x22) quoted = true;
+    else if (c === 0x3c) depth++;
+    else if (c === 0x3e) depth = Math.max(0, depth - 1);
+    else if (c === 0x2c && depth === 0) {
+      const v = value.slice(start, i).trim();
+      if (v !== '') out.push(v);
+      start = i + 1;
+    }
+  }
+  const v = value.slice(start).trim();
+  if (v !== '') out.push(v);
+}
+
+function lower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+}
+
+/** Finds `;tag=` among the header params of a name-addr/addr-spec value in buf[s, e). */
+export function tagParam(b: Buffer, s: number, e: number): string | null {
+  let p = s;
+  // Skip a quoted display name and the <URI>: params inside the URI are not header params.
+  let quoted = false;
+  let angle = -1;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (quoted) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) quoted = false;
+    } else if (c === 0x22) quoted = true;
+    else if (c === 0x3c) angle = i;
+    else if (c === 0x3e && angle >= 0) {
+      p = i + 1;
+      break;
+    }
+  }
+  if (angle < 0) p = s; // addr-spec: params follow the URI directly
+  for (let i = p; i < e; i++) {
+    if (b[i] !== 0x3b) continue;
+    let k = i + 1;
+    while (k < e && (b[k] === 0x20 || b[k] === 0x09)) k++;
+    if (k + 3 <= e && lower(b[k]!) === 0x74 && lower(b[k + 1]!) === 0x61 && lower(b[k + 2]!) === 0x67) {
+      k += 3;
+      while (k < e && (b[k] === 0x20 || b[k] === 0x09)) k++;
+      if (b[k] !== 0x3d) continue;
+      k++;
+      while (k < e && (b[k] === 0x20 || b[k] === 0x09)) k++;
+      let t = k;
+      while (t < e && b[t] !== 0x3b && b[t] !== 0x20 && b[t] !== 0x09 && b[t] !== 0x2c) t++;
+      return t > k ? b.toString('latin1', k, t) : null;
+    }
+  }
+  return null;
 }

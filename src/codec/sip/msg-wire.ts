@@ -7,7 +7,8 @@
 //   [0] WIRE_TAG   [1] flags (1 = request, 2 = rewritten, 4 = plain ASCII)   [2] status
 //   [3] method start  [4] method length  [5] uri start (-1)  [6] uri length
 //   [7] body start  [8] body end  [9] line count n  [10 … 10+4n) the lines table (msg.ts)
-import { internMethod, SipMsg } from './msg.js';
+import { internMethod } from './msg-bytes.js';
+import { SipMsg } from './msg.js';
 
 /** 'SIP1': marks a record, and its layout version. */
 export const WIRE_TAG = 0x53495031;

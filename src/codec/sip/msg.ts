@@ -11,67 +11,16 @@
 // (offsets into it), true = buf is the canonical re-encoding (a worker must ship it).
 //
 // Layout of `lines` (4 int32 per header line, in message order):
-//   [hdr id (HDR.*, or HDR.OTHER), name start, value start, value end]
+//   [hdr id (HDR.* of header-ids.ts, or HDR.OTHER), name start, value start, value end]
 // Value offsets exclude the leading/trailing whitespace; values never contain LF, nor CR but
 // a lone one (a CR not before LF is a value octet to the full parser as well).
 
-import { canonicalHeaderName } from './header-names.js';
 import { isPlainAscii } from './grammar-bytes.js';
 import { parseCSeq } from './headers.js';
 import { isTokenByte, UINT32_MAX } from './chars.js';
-import { decode, nameAddrForm, parseTopVia, viaForm } from './msg-bytes.js';
-
-export { decode, FORM_TAGGED, nameAddrForm, parseTopVia, VIA_NOT_ASCII, VIA_REFUSED, viaForm } from './msg-bytes.js';
-
-/** Header ids the server asks for by number. Anything else is HDR.OTHER, found by name. */
-export const HDR = {
-  OTHER: 0,
-  Via: 1,
-  From: 2,
-  To: 3,
-  CallId: 4,
-  CSeq: 5,
-  Contact: 6,
-  Expires: 7,
-  Event: 8,
-  Accept: 9,
-  SipIfMatch: 10,
-  ContentType: 11,
-  ContentLength: 12,
-  ContentEncoding: 13,
-  ContentDisposition: 14,
-  Authorization: 15,
-  ProxyAuthorization: 16,
-  RecordRoute: 17,
-  Route: 18,
-  Require: 19,
-  ProxyRequire: 20,
-  Supported: 21,
-  MaxForwards: 22,
-  RetryAfter: 23,
-  SipETag: 24,
-  SubscriptionState: 25,
-  AllowEvents: 26,
-  UserAgent: 27,
-  MinExpires: 28,
-} as const;
-export type HdrId = (typeof HDR)[keyof typeof HDR];
-export const HDR_COUNT = 29;
-
-/** Canonical long names by id (the spelling the canonical re-encoding writes). */
-export const HDR_NAME: readonly string[] = [
-  '', 'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Expires', 'Event', 'Accept', 'SIP-If-Match',
-  'Content-Type', 'Content-Length', 'Content-Encoding', 'Content-Disposition', 'Authorization',
-  'Proxy-Authorization', 'Record-Route', 'Route', 'Require', 'Proxy-Require', 'Supported',
-  'Max-Forwards', 'Retry-After', 'SIP-ETag', 'Subscription-State', 'Allow-Events', 'User-Agent', 'Min-Expires',
-];
-
-const HDR_BY_NAME = new Map<string, HdrId>(HDR_NAME.map((n, i) => [n, i as HdrId] as const).filter(([n]) => n !== ''));
-
-/** The id of a canonical header name (as header-names.ts spells it), or HDR.OTHER. */
-export function hdrIdOf(canonical: string): HdrId {
-  return HDR_BY_NAME.get(canonical) ?? HDR.OTHER;
-}
+import { canonicalHeaderName } from './header-names.js';
+import { HDR, hdrIdOf, type HdrId } from './header-ids.js';
+import { decode, internMethod, nameAddrForm, parseTopVia, splitList, tagParam, viaForm } from './msg-bytes.js';
 
 /** The top Via, taken apart once (RFC 3261 §18.2.1, RFC 3581). */
 export interface TopVia {
@@ -332,85 +281,4 @@ export class SipMsg {
     }
     return this.#via;
   }
-}
-
-// ---- helpers on bytes ------------------------------------------------------------------------
-
-const METHODS = ['REGISTER', 'PUBLISH', 'SUBSCRIBE', 'NOTIFY', 'OPTIONS', 'INVITE', 'ACK', 'BYE', 'CANCEL', 'MESSAGE', 'INFO', 'PRACK', 'REFER', 'UPDATE'];
-const METHOD_BYTES = METHODS.map((m) => Buffer.from(m, 'latin1'));
-
-/** The method token at buf[s, e) as a shared string for the methods we know. */
-export function internMethod(b: Uint8Array, s: number, e: number): string {
-  const len = e - s;
-  outer: for (let k = 0; k < METHOD_BYTES.length; k++) {
-    const m = METHOD_BYTES[k]!;
-    if (m.length !== len) continue;
-    for (let j = 0; j < len; j++) if (b[s + j] !== m[j]) continue outer;
-    return METHODS[k]!;
-  }
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1', s, e);
-}
-
-/** Splits a list value at commas outside quotes and <> (RFC 3261 §7.3.1), trimmed, non-empty. */
-export function splitList(value: string, out: string[]): void {
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (quoted) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) quoted = false;
-    } else if (c === 0x22) quoted = true;
-    else if (c === 0x3c) depth++;
-    else if (c === 0x3e) depth = Math.max(0, depth - 1);
-    else if (c === 0x2c && depth === 0) {
-      const v = value.slice(start, i).trim();
-      if (v !== '') out.push(v);
-      start = i + 1;
-    }
-  }
-  const v = value.slice(start).trim();
-  if (v !== '') out.push(v);
-}
-
-function lower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-}
-
-/** Finds `;tag=` among the header params of a name-addr/addr-spec value in buf[s, e). */
-export function tagParam(b: Buffer, s: number, e: number): string | null {
-  let p = s;
-  // Skip a quoted display name and the <URI>: params inside the URI are not header params.
-  let quoted = false;
-  let angle = -1;
-  for (let i = s; i < e; i++) {
-    const c = b[i]!;
-    if (quoted) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) quoted = false;
-    } else if (c === 0x22) quoted = true;
-    else if (c === 0x3c) angle = i;
-    else if (c === 0x3e && angle >= 0) {
-      p = i + 1;
-      break;
-    }
-  }
-  if (angle < 0) p = s; // addr-spec: params follow the URI directly
-  for (let i = p; i < e; i++) {
-    if (b[i] !== 0x3b) continue;
-    let k = i + 1;
-    while (k < e && (b[k] === 0x20 || b[k] === 0x09)) k++;
-    if (k + 3 <= e && lower(b[k]!) === 0x74 && lower(b[k + 1]!) === 0x61 && lower(b[k + 2]!) === 0x67) {
-      k += 3;
-      while (k < e && (b[k] === 0x20 || b[k] === 0x09)) k++;
-      if (b[k] !== 0x3d) continue;
-      k++;
-      while (k < e && (b[k] === 0x20 || b[k] === 0x09)) k++;
-      let t = k;
-      while (t < e && b[t] !== 0x3b && b[t] !== 0x20 && b[t] !== 0x09 && b[t] !== 0x2c) t++;
-      return t > k ? b.toString('latin1', k, t) : null;
-    }
-  }
-  return null;
 }

@@ -6,9 +6,12 @@
 // octets, where serializeResponse re-encodes the decoded string as UTF-8 (which changes a value
 // that was not valid UTF-8: serializeResponse turns latin1 0xE9 into C3 A9).
 // Results may come from Node's shared Buffer pool: copy before putting one in a transfer list.
-import { formatViaWithReceived, parseVia } from './via.js';
-import { quotedEndB, skipWsp, eqLower } from './grammar-bytes.js';
-import { FORM_TAGGED, HDR, VIA_NOT_ASCII, VIA_REFUSED, type SipMsg } from './msg.js';
+// The top Via's rewrite is response-via.ts, the byte-writing steps response-bytes.ts.
+import { HDR } from './header-ids.js';
+import { FORM_TAGGED } from './msg-bytes.js';
+import type { SipMsg } from './msg.js';
+import { copy, digits, EMPTY, pieceLength, put, putInt, type Piece } from './response-bytes.js';
+import { putTopVia, topViaValue, type Source } from './response-via.js';
 import { reasonFor } from '../../errors.js';
 import { randomToken } from '../../core/random.js';
 import { PRODUCT } from '../../version.js';
@@ -26,13 +29,6 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
-export interface Source {
-  address: string;
-  port: number;
-}
-
-type Piece = string | Uint8Array;
-const EMPTY = new Uint8Array(0);
 const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 const VIA = ascii('Via: ');
 const FROM = ascii('From: ');
@@ -44,7 +40,6 @@ const CRLF = ascii('\r\n');
 const SERVER_LINE = ascii(`Server: ${PRODUCT}\r\n`);
 const CONTENT_TYPE = ascii('Content-Type: ');
 const CONTENT_LENGTH = ascii('Content-Length: ');
-const RPORT = ascii(';rport=');
 const STATUS_LINES = new Map<number, Buffer>();
 
 /** `SIP/2.0 <status> <default reason>\r\n`, built once per status. */
@@ -55,122 +50,6 @@ function statusLine(status: number): Buffer {
     if (STATUS_LINES.size < 1000) STATUS_LINES.set(status, line);
   }
   return line;
-}
-
-function pieceLength(p: Piece): number {
-  return typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length;
-}
-
-// Copies of a few dozen bytes are done by hand: Buffer#copy and TypedArray#set cost more in
-// argument checks than the copy itself at these sizes.
-const SHORT = 64;
-
-function copyBytes(out: Uint8Array, at: number, src: Uint8Array, s: number, e: number): number {
-  if (e - s > SHORT) {
-    out.set(src.subarray(s, e), at);
-    return at + (e - s);
-  }
-  for (let i = s; i < e; i++) out[at++] = src[i]!;
-  return at;
-}
-
-function put(out: Buffer, at: number, p: Piece): number {
-  if (typeof p === 'string') return at + out.write(p, at, 'utf8');
-  return copyBytes(out, at, p, 0, p.length);
-}
-
-function copy(out: Buffer, at: number, src: Buffer, s: number, e: number): number {
-  return copyBytes(out, at, src, s, e);
-}
-
-/** Writes a non-negative integer in decimal. */
-function putInt(out: Buffer, at: number, n: number): number {
-  const d = digits(n);
-  for (let k = at + d - 1; k >= at; k--) {
-    out[k] = 0x30 + (n % 10);
-    n = Math.floor(n / 10);
-  }
-  return at + d;
-}
-
-/** `;received=<ip>` for the last source address seen (consecutive requests often share it). */
-let receivedFor = '';
-let receivedBytes: Buffer = Buffer.alloc(0);
-
-function received(ip: string): Buffer {
-  if (ip !== receivedFor) {
-    receivedFor = ip;
-    receivedBytes = Buffer.from(';received=' + bareIp(ip), 'latin1');
-  }
-  return receivedBytes;
-}
-
-// ---- the top Via ------------------------------------------------------------------------------
-
-// The top Via is rendered into this scratch first (its length depends on the params), then
-// copied into the response.
-let scratch = Buffer.allocUnsafeSlow(512);
-
-function bareIp(ip: string): string {
-  return ip.length > 1 && ip.charCodeAt(0) === 0x5b && ip.charCodeAt(ip.length - 1) === 0x5d ? ip.slice(1, -1) : ip;
-}
-
-/**
- * via.ts formatViaWithReceived on the bytes of a plain-ASCII via-parm parseVia accepts (`semi`:
- * its first `;`, or e without params):
- * sent-by part, then each param trimmed, `received` replaced, a bare `rport` filled in with the
- * source port (RFC 3581 §4), and `;received=<ip>` appended when there was none (§18.2.1).
- */
-function renderTopVia(b: Buffer, s: number, e: number, semi: number, ip: string, port: number): number {
-  const need = (e - s) * 2 + 96;
-  if (scratch.length < need) scratch = Buffer.allocUnsafeSlow(need);
-  const out = scratch;
-  if (semi === e) return put(out, copy(out, 0, b, s, e), received(ip));
-  let pe = semi;
-  while (pe > s && (b[pe - 1] === 0x20 || b[pe - 1] === 0x09)) pe--;
-  let n = copy(out, 0, b, s, pe);
-  let hadReceived = false;
-  let i = semi + 1;
-  for (;;) {
-    // One piece: up to the next ';' outside a quoted-string.
-    let j = i;
-    while (j < e && b[j] !== 0x3b) {
-      // An unclosed quote makes the rest one piece, as via.ts splitSemis does.
-      const q = b[j] === 0x22 ? quotedEndB(b, j, e) : j + 1;
-      j = q < 0 ? e : q;
-    }
-    const ps = skipWsp(b, i, j);
-    let pt = j;
-    while (pt > ps && (b[pt - 1] === 0x20 || b[pt - 1] === 0x09)) pt--;
-    let eq = ps;
-    while (eq < pt && b[eq] !== 0x3d) eq++;
-    let ne = eq;
-    while (ne > ps && (b[ne - 1] === 0x20 || b[ne - 1] === 0x09)) ne--;
-    if (eqLower(b, ps, ne, 'received')) {
-      n = put(out, n, received(ip));
-      hadReceived = true;
-    } else if (eq === pt && eqLower(b, ps, ne, 'rport')) {
-      n = put(out, n, RPORT);
-      n = putInt(out, n, port);
-    } else {
-      out[n++] = 0x3b;
-      n = copy(out, n, b, ps, pt);
-    }
-    if (j >= e) break;
-    i = j + 1;
-  }
-  return hadReceived ? n : put(out, n, received(ip));
-}
-
-/** The top Via line's value as the response carries it: bytes in `scratch` (their length) or a piece. */
-function topViaValue(msg: SipMsg, i: number, source: Source): Piece | number {
-  const b = msg.buf;
-  const s = msg.lines[i * 4 + 2]!;
-  const e = msg.lines[i * 4 + 3]!;
-  const form = msg.viaFormAt(i);
-  if (form === VIA_REFUSED) return b.subarray(s, e); // echoed as received, as serialize.ts does
-  if (form === VIA_NOT_ASCII) return formatViaWithReceived(parseVia(msg.valueAt(i))!, source.address, source.port);
-  return renderTopVia(b, s, e, form, source.address, source.port);
 }
 
 /** True when `;tag=` must be added to the first To (a valid name-addr without a tag). */
@@ -237,7 +116,7 @@ export function writeResponse(msg: SipMsg, source: Source, spec: ResponseSpec): 
   for (let i = 0; i < msg.count; i++) {
     if (l[i * 4] !== HDR.Via) continue;
     p = put(out, p, VIA);
-    if (i === top) p = typeof topValue === 'number' ? copy(out, p, scratch, 0, topValue) : put(out, p, topValue);
+    if (i === top) p = putTopVia(out, p, topValue);
     else p = copy(out, p, b, l[i * 4 + 2]!, l[i * 4 + 3]!);
     p = put(out, p, CRLF);
   }
@@ -268,15 +147,6 @@ export function writeResponse(msg: SipMsg, source: Source, spec: ResponseSpec): 
   return out;
 }
 
-function digits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
-  return d;
-}
-
 function line(out: Buffer, p: number, name: Buffer, msg: SipMsg, i: number): number {
   if (i < 0) return p;
   p = put(out, p, name);
@@ -289,30 +159,4 @@ export function formatHeaderLines(headers: readonly { name: string; value: strin
   let out = '';
   for (const h of headers) if (h.name !== 'Content-Length') out += h.name + ': ' + h.value + '\r\n';
   return out;
-}
-
-// ---- where it goes, and the Date header ---------------------------------------------------------
-
-/**
- * Where the response to a UDP request goes (core/respond.ts responseDestination): with rport,
- * the source address and port (RFC 3581 §4); without, the source IP on sent-by's port, default
- * 5060 (5061 for TLS) (RFC 3261 §18.2.2; an incoming `received` is not trusted).
- */
-export function responseDestination<D extends Source>(msg: SipMsg, source: D): D {
-  const via = msg.topVia;
-  if (via === null || via.rport) return source;
-  return { ...source, port: via.port ?? (via.transport === 'TLS' ? 5061 : 5060) };
-}
-
-let dateSecond = -1;
-let dateText = '';
-
-/** RFC 1123 date for the Date header (RFC 3261 §20.17), built once per second. */
-export function httpDate(nowMs: number): string {
-  const second = Math.floor(nowMs / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateText = new Date(second * 1000).toUTCString();
-  }
-  return dateText;
 }

@@ -10,7 +10,9 @@ import { splitCommaList } from './params.js';
 import { parseUri } from './uri.js';
 import { isTokenByte, UINT32_MAX } from './chars.js';
 import { uriKind, URI_BAD, URI_OTHER, URI_SIP, URI_SIP_HEADERS } from './grammar-bytes.js';
-import { FORM_TAGGED, HDR, HDR_COUNT, nameAddrForm, VIA_REFUSED, type HdrId, type SipMsg } from './msg.js';
+import { HDR, HDR_COUNT, type HdrId } from './header-ids.js';
+import { FORM_TAGGED, nameAddrForm, VIA_REFUSED } from './msg-bytes.js';
+import type { SipMsg } from './msg.js';
 import { NO_RESPONSE, type GateResult } from './request-gate.js';
 
 const ALLOWED = new Set<string>(ALLOWED_METHODS);

@@ -16,7 +16,9 @@ import { gateRequest, type GateResult } from './request-gate.js';
 import { tokenOctets } from './chars.js';
 import { canonicalMsg, partialMsg } from './canonical.js';
 import { gateScanned } from './scan-gate.js';
-import { HDR, HDR_NAME, SipMsg, internMethod, type StartInfo } from './msg.js';
+import { HDR, HDR_NAME } from './header-ids.js';
+import { internMethod } from './msg-bytes.js';
+import { SipMsg, type StartInfo } from './msg.js';
 
 export type Read =
   | { t: 'req'; msg: SipMsg; gate: GateResult | null }

@@ -4,7 +4,7 @@
 // maybe Content-Encoding: deflate — liblinphone's rls_uri). Without `Supported: eventlist` the
 // subscriber cannot take a list NOTIFY: 421 with `Require: eventlist` (RFC 4662 §4.1).
 import { inflateRawSync, inflateSync } from 'node:zlib';
-import { HDR } from '../../codec/sip/msg.js';
+import { HDR } from '../../codec/sip/header-ids.js';
 import { mediaTypeOf } from '../../codec/sip/headers.js';
 import { parseNameAddr } from '../../codec/sip/name-addr.js';
 import { parseUri, aorOf } from '../../codec/sip/uri.js';

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { readMessage } from '../../../src/codec/sip/scan.js';
 import { fromWire, readWire, toWire, wireSize, writeWire } from '../../../src/codec/sip/msg-wire.js';
-import { HDR, type SipMsg } from '../../../src/codec/sip/msg.js';
+import { HDR } from '../../../src/codec/sip/header-ids.js';
+import type { SipMsg } from '../../../src/codec/sip/msg.js';
 import { fixturePath, readFixture } from '../../support/fixtures.js';
 
 function same(a: SipMsg, b: SipMsg): void {
