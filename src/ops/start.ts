@@ -97,7 +97,7 @@ export async function start(cfg: Readonly<Config>, log: Logger): Promise<Running
   let admin: AdminServer | null = null;
   try {
     lock = await lockDataDir(cfg.data);
-    const server = new Server(cfg, log);
+    const server = await Server.open(cfg, log);
     // Before 'listening', so nobody starts using an open server without having been told.
     if (cfg.auth === 'off' && !isLoopback(cfg.host)) {
       // Loud on purpose: an explicit --auth off on a reachable address is an open registrar.
@@ -114,6 +114,8 @@ export async function start(cfg: Readonly<Config>, log: Logger): Promise<Running
     await server.start();
     model.markReady();
     banner(cfg, server, model, admin?.url ?? null, log);
+    // prom-client is loaded with the registry: now that SIP answers, not before (a scrape would).
+    if (admin !== null) setImmediate(() => void metrics.registry);
     const held = lock;
     const adminHeld = admin;
     return {
