@@ -34,6 +34,8 @@ export interface Config {
   realm: string;
   /** Seconds between two 'stats' log lines (0 = none). */
   statsInterval: number;
+  /** Rounds of synthetic messages run through the codec after start to warm the JIT (0 = none; core/warm-up.ts). */
+  warmUp: number;
   /** 'fsync': each commit is on disk before its 200 OK; 'os': committed to the OS page cache. */
   durability: 'fsync' | 'os';
   /** Challenge algorithms in the order offered (RFC 8760 §2.4: preferred first). */
@@ -124,6 +126,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   realm: '',
   durability: 'fsync',
   statsInterval: 60,
+  warmUp: 2000,
   // MD5 alone: SIP.js and JsSIP compute MD5 only, SIPp fails on more than one challenge and
   // baresip 1.0 on any but MD5 alone (README "Authentication"); a site can require SHA-256.
   authAlgorithms: ['MD5'] as Config['authAlgorithms'],
@@ -190,6 +193,7 @@ const OPTIONS: OptionSpec[] = [
   { key: 'maxPending', flag: '--max-pending', env: 'COMSIPL_MAX_PENDING', kind: 'int', min: 1, help: 'requests in flight before 503' },
   { key: 'auth', flag: '--auth', env: 'COMSIPL_AUTH', kind: 'auth', help: 'on|off: digest authentication (auto: off on loopback only)' },
   { key: 'statsInterval', flag: '--stats-interval', env: 'COMSIPL_STATS_INTERVAL', kind: 'int', min: 0, help: 'seconds between stats log lines (0 = none)' },
+  { key: 'warmUp', flag: '--warm-up', env: 'COMSIPL_WARM_UP', kind: 'int', min: 0, help: 'rounds of synthetic messages that warm the JIT after start (0 = none)' },
   { key: 'durability', flag: '--durability', env: 'COMSIPL_DURABILITY', kind: 'text', help: 'fsync|os: fsync each commit, or leave it to the OS' },
   { key: 'authAlgorithms', flag: '--auth-algorithms', env: 'COMSIPL_AUTH_ALGORITHMS', kind: 'list', help: 'digest algorithms offered, in order (SHA-256,MD5)' },
   { key: 'realm', flag: '--realm', env: 'COMSIPL_REALM', kind: 'text', help: 'digest realm (empty: first --domain, else the domain of the AoR)' },

@@ -4,6 +4,7 @@
 // actors (src/actors/) → the store, one commit per turn; NOTIFYs back out through the notifier
 // and client transactions. Also owns the timers, the restore at start and the reload of users
 // and rules (SIGHUP or a file change).
+import { warmUpInSlices, type WarmUp } from './core/warm-up.js';
 import { ActorSystem } from './actors/system.js';
 import { Notifier } from './actors/notifier.js';
 import type { Store } from './store/store.js';
@@ -50,6 +51,8 @@ export class Server {
   readonly lists: ListActors;
   /** Set with --store redis://…: this node's part of the group sharing it. */
   readonly cluster: Cluster | null = null;
+  #warmUp: WarmUp | null = null;
+  readonly #readOpts: { maxSize: number; supported: readonly string[] };
   readonly #ctx: ClientTransactions;
   readonly #runner: TaskRunner;
   readonly #pipeline: RequestPipeline;
@@ -74,6 +77,7 @@ export class Server {
     this.log = log;
     const now = Date.now();
     const readOpts = { maxSize: cfg.maxMessageSize, supported: SUPPORTED };
+    this.#readOpts = readOpts;
     if (store === undefined && cfg.store !== 'fdb') throw new Error('a Redis store is opened with Server.open()');
     const opened: OpenedStore = store === undefined ? openLocalStore(cfg) : 'join' in store ? store : { store, join: null };
     this.store = opened.store;
@@ -166,6 +170,10 @@ export class Server {
     this.#listsWatch = watchFile(this.cfg.lists, () => this.#reloadLists('file change'));
     this.#timer = setInterval(() => this.#tick(), 50);
     this.#stats.start(this.cfg.statsInterval * 1000);
+    if (this.cfg.warmUp > 0) {
+      this.#warmUp = warmUpInSlices(this.#readOpts, this.cfg.warmUp);
+      void this.#warmUp.done.then((rounds) => this.log.debug({ rounds }, 'warmed up'));
+    }
     this.log.info(
       {
         host: this.cfg.host, port: this.transports.port('udp'), ports: this.transports.ports, workers: this.cfg.workers, data: this.cfg.data,
@@ -181,6 +189,7 @@ export class Server {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     this.#stats.stop();
+    this.#warmUp?.stop();
     this.policy.close();
     this.#usersWatch?.close();
     this.#listsWatch?.close();

@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   const rec = new Recorder(raw, REPO);
   const so = (startTimeoutMs = 60_000): ServerOptions => ({
     repo: REPO, workDir, comsiplArgs: o.comsiplArgs, logLevel: o.comsiplLogLevel,
-    kam: { children: o.kam.children, shmMb: o.kam.shmMb, pkgMb: o.kam.pkgMb }, kamVariant: o.kam.variant, startTimeoutMs,
+    kam: { children: o.kam.children, shmMb: o.kam.shmMb, pkgMb: o.kam.pkgMb }, kamVariant: o.kam.variant, startTimeoutMs, settleSeconds: o.settleSeconds,
   });
   const kamParams = { kamailio: { ...o.kam }, comsiplArgs: o.comsiplArgs.join(' ') };
   const maxRate: Record<string, Record<string, number>> = { comsipl: {}, kamailio: {} };

@@ -15,6 +15,8 @@ export interface KitOptions {
   bisections: number;
   resolution: number;
   graceSeconds: number;
+  /** Pause between a fresh server's first answer and a rate step's load (both servers alike). */
+  settleSeconds: number;
   start: Record<'register' | 'publish' | 'subscribe', number>;
   /** Known maxima for the latency runs when the ramps are not part of this run. */
   knownMax: Partial<Record<'register' | 'subscribe', Record<string, number>>>;
@@ -45,7 +47,7 @@ export function defaults(): KitOptions {
     servers: ['comsipl', 'kamailio'],
     // blf and rls need their own Kamailio variant (--kam-variant dialog|rls): asked for by name.
     only: MEASUREMENTS.filter((m) => m !== 'check' && m !== 'blf' && m !== 'rls'),
-    stepSeconds: 8, rampFactor: 1.5, rampSteps: 12, bisections: 4, resolution: 0.03, graceSeconds: 20,
+    stepSeconds: 8, rampFactor: 1.5, rampSteps: 12, bisections: 4, resolution: 0.03, graceSeconds: 20, settleSeconds: 1,
     start: { register: 4000, publish: 1000, subscribe: 1000 },
     knownMax: {},
     fanout: { presentities: 100, watchers: 100, offered: 30_000, seconds: 10, subscribeRate: 2000 },
@@ -91,6 +93,7 @@ export const USAGE = `usage: node dist/bench/peers/compare.js [options]
   --only LIST                      of ${MEASUREMENTS.join(',')} (default all but check)
   --quick                          short preset to check the kit (small counts, 2-3 steps)
   --step-seconds 8 --ramp-factor 1.5 --ramp-steps 12 --bisections 4 --resolution 0.03 --grace 20
+  --settle 1                       seconds between a fresh server's first answer and a step's load
   --start register=4000,publish=1000,subscribe=1000      ramp start rates (calls/s)
   --max comsipl.register=N,kamailio.subscribe=M           maxima for latency when no ramp runs
   --fanout 100x100 --fanout-offered 30000 --fanout-seconds 10 --fanout-subscribe-rate 2000
@@ -133,6 +136,7 @@ export function parseOptions(argv: string[]): KitOptions {
       case '--bisections': o.bisections = num(a, v(), 0, 10); break;
       case '--resolution': o.resolution = num(a, v(), 0.001, 1); break;
       case '--grace': o.graceSeconds = num(a, v(), 1, 120); break;
+      case '--settle': o.settleSeconds = num(a, v(), 0, 60); break;
       case '--start': Object.assign(o.start, pairs(v())); break;
       case '--max': for (const [k, n] of Object.entries(pairs(v()))) {
         const [server, scenario] = k.split('.') as [string, 'register' | 'subscribe'];

@@ -24,6 +24,12 @@ export interface ServerOptions {
   kamVariant: KamVariant;
   /** How long a start may take before it counts as failed (ms). */
   startTimeoutMs: number;
+  /**
+   * Seconds between a fresh server's first answer and a rate step's load, for both servers alike:
+   * a restarted server in service has had more than that before its peak, and ComSIPL warms its
+   * JIT in it (--warm-up; without it the first ~2,000 requests run interpreted).
+   */
+  settleSeconds: number;
 }
 
 export class ServerUnderTest {

@@ -115,6 +115,7 @@ export async function runStep(
   const dir = mkdtempSync(join(o.workDir, `sipp-${scenario}-`));
   const { server: sut, msToAnswer } = await ServerUnderTest.start(server, o, `${scenario}-${rate}`);
   try {
+    if (o.settleSeconds > 0) await new Promise((r) => setTimeout(r, o.settleSeconds * 1000));
     const cpu0 = cpuSecondsOf(sut.refreshPids());
     const t0 = performance.now();
     const { result: r, cpuSeconds } = await runSippTimed({

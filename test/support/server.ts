@@ -32,7 +32,9 @@ export async function startServer(args: string[] = [], opts: { data?: string; ho
   // data directory, so a restart on the same directory finds its state again.
   const store = onRedis() && !args.includes('--store') ? ['--store', (await testRedis()).url, '--cluster', `t-${basename(data)}`] : [];
   // Every listener on a free port: tests run side by side (the WebSocket default is fixed).
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/main.js'), '--host', host, '--port', '0', '--ws-port', '0', '--tls-port', '0', '--wss-port', '0', '--data', data, '--log-level', 'info', ...store, ...args], {
+  // No JIT warm-up unless a test asks for it: it would only add CPU to a suite of short-lived servers.
+  const warm = args.includes('--warm-up') ? [] : ['--warm-up', '0'];
+  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist/src/main.js'), '--host', host, '--port', '0', '--ws-port', '0', '--tls-port', '0', '--wss-port', '0', '--data', data, '--log-level', 'info', ...warm, ...store, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
