@@ -66,12 +66,12 @@ function cpuMs(pid: number): number {
 }
 
 /** One start: ms from spawn to the first answer; the child is SIGKILLed (a crash) afterwards. */
-async function once(entry: string, dir: string, nodeArgs: string[], subs: number): Promise<{ ms: number; cpu: number; refresh: Record<string, number> }> {
+async function once(entry: string, dir: string, nodeArgs: string[], subs: number, cseq: number): Promise<{ ms: number; cpu: number; refresh: Record<string, number> }> {
   const port = await freeUdpPort();
   const args = [...nodeArgs, entry, '--host', '127.0.0.1', '--port', String(port), '--data', dir,
     '--log-level', 'warn', '--stats-interval', '0', '--ws-port', '0'];
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -87,7 +87,7 @@ async function once(entry: string, dir: string, nodeArgs: string[], subs: number
       const step = Math.max(1, Math.floor(subs / SAMPLE));
       const sample: KnownDialog[] = [];
       for (let i = 0; i < subs && sample.length < SAMPLE; i += step) sample.push(known(i));
-      refresh = (await refreshDialogs(port, sample)).byStatus;
+      refresh = (await refreshDialogs(port, sample, 8000, 20, cseq)).byStatus;
     }
     return { ms, cpu, refresh };
   } finally {
@@ -123,7 +123,7 @@ export async function run(): Promise<void> {
     const cpus = entries.map((): number[] => []);
     for (let r = 0; r < runs; r++) {
       for (let e = 0; e < entries.length; e++) {
-        const { ms, cpu, refresh } = await once(entries[e]!, dir, nodeArgs, subs);
+        const { ms, cpu, refresh } = await once(entries[e]!, dir, nodeArgs, subs, 2 + r * entries.length + e);
         times[e]!.push(ms);
         cpus[e]!.push(cpu);
         console.log(`run ${r + 1}${entries.length > 1 ? ` ${entries[e]}` : ''}: ${ms.toFixed(0)} ms (cpu ${cpu.toFixed(0)} ms)${subs > 0 ? ` refresh ${JSON.stringify(refresh)}` : ''}`);
