@@ -40,7 +40,7 @@ function known(i: number): KnownDialog {
   return { callId: `startup-${i}@127.0.0.1`, fromTag: `wtag${i}`, toTag: `srvtag${i}x`, target: 'sip:user@127.0.0.1', presentity: `user${Math.floor(i / PER)}`, watcher: `watcher${i}` };
 }
 
-async function seed(dir: string, n: number): Promise<void> {
+export async function seed(dir: string, n: number): Promise<void> {
   const store = FdbStore.open(dir);
   const now = Date.now();
   const chunk = 10_000;
