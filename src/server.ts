@@ -160,8 +160,10 @@ export class Server {
   }
 
   async start(): Promise<void> {
+    // Nothing is answered before the restore is complete (a restored dialog is never a 481).
     const restored = await this.store.restore(Date.now(), this.sys.restoreSink());
     await this.cluster?.start();
+    // UDP is bound first and answers at once; TCP, TLS and WebSocket follow (ws is loaded then).
     await this.transports.start();
     // The rules may have changed while we were down: pending watchers approved meanwhile go active.
     this.policy.reapply();

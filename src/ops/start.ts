@@ -1,7 +1,9 @@
 // Starting and stopping everything a `comsipl serve` runs, in order: the data-directory lock,
 // the server (store opened), the admin listener (so /healthz and /readyz answer during the
-// restore), the restore and SIP listeners, then the banner. A start that fails says why in one
-// line on stderr (nowhere else: it used to come out twice) and leaves nothing running.
+// restore), the restore and SIP listeners (UDP first: it answers while the others come up), then
+// the banner. Modules not needed to answer (the Redis client, ws, prom-client, the admin API,
+// the XML parser) are loaded when first used. A start that fails says why in one line on stderr
+// (nowhere else: it used to come out twice) and leaves nothing running.
 import { join } from 'node:path';
 import { adminAddress, isLoopback, type Config } from '../config.js';
 import type { Logger } from '../log.js';
