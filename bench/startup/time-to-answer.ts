@@ -4,7 +4,7 @@
 // first seeded with that many watcher dialogs (written through the store, as the server
 // persists them), so each start restores them; after each start a sample of those dialogs is
 // refreshed in-dialog and must get 200 (never 481: a start answers only once restored).
-// Only the processes spawned here are signalled.
+// Only the processes spawned here are signalled. BENCH_VERBOSE=1 shows the servers' stdout.
 // `--entries a.js,b.js` alternates the runs between two builds (an A/B on a busy machine).
 //   node dist/bench/startup/time-to-answer.js [--runs 10] [--subs 0] [--node-args "..."] [--entries x,y]
 import { spawn } from 'node:child_process';
