@@ -63,7 +63,7 @@ async function measure(server: Server, kind: string, n: number, offset: number):
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'path-bench-'));
   const cfg = loadConfig(['--host', '127.0.0.1', '--port', '0', '--data', dir, '--log-level', 'silent', ...(process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean)], {});
-  const server = new Server(cfg, createLogger('silent'));
+  const server = await Server.open(cfg, createLogger('silent'));
   await server.start();
   console.log(`# request-path (node ${process.version}; in-process, no sockets; durability ${cfg.durability})`);
   try {

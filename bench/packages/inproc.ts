@@ -32,7 +32,7 @@ export async function startHarness(args: string[], lists?: unknown): Promise<Har
   const dir = mkdtempSync(join(tmpdir(), 'pkg-bench-'));
   if (lists !== undefined) writeFileSync(join(dir, 'lists.json'), JSON.stringify(lists));
   const cfg = loadConfig(['--host', '127.0.0.1', '--port', '0', '--data', dir, '--log-level', 'silent', '--stats-interval', '0', ...args], {});
-  const server = new Server(cfg, createLogger('silent'));
+  const server = await Server.open(cfg, createLogger('silent'));
   await server.start();
   const h: Harness = {
     server,

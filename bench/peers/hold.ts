@@ -113,7 +113,13 @@ export async function runRestart(
     await sleep(1000);
     await sut.kill9();
     const restartMs = await sut.restart();
-    const restoredLogged = restoredFromLog(sut.logText());
+    // ComSIPL answers on UDP before its other listeners are up, so the `listening` line (with
+    // the restored count) may come a little after the first answer: wait for it, bounded.
+    let restoredLogged = restoredFromLog(sut.logText());
+    for (let i = 0; i < 50 && restoredLogged === null && server === 'comsipl'; i++) {
+      await sleep(100);
+      restoredLogged = restoredFromLog(sut.logText());
+    }
     const logFile = readdirSync(dir).find((f) => f.endsWith('_logs.log'));
     const dialogs = logFile === undefined ? [] : parseDialogLog(readFileSync(join(dir, logFile), 'utf8')).slice(0, sample);
     const refresh = await refreshDialogs(sut.port, dialogs);

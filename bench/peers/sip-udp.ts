@@ -99,8 +99,9 @@ export interface RefreshOutcome {
  * Refreshes each dialog in-dialog (RFC 6665 §4.1.2.1: same Call-ID and tags, next CSeq,
  * Request-URI = the remote target) and counts the final statuses. Retransmits on timer E
  * (500 ms doubling) and gives up after `timeoutMs`. At most `perTick` requests per 10 ms.
+ * `cseq` must grow from one refresh of the same dialogs to the next (RFC 3261 §12.2.2).
  */
-export async function refreshDialogs(port: number, dialogs: KnownDialog[], timeoutMs = 8000, perTick = 20): Promise<RefreshOutcome> {
+export async function refreshDialogs(port: number, dialogs: KnownDialog[], timeoutMs = 8000, perTick = 20, cseq = 2): Promise<RefreshOutcome> {
   const s = await openSocket();
   const lp = s.address().port;
   const pending = new Map<string, { text: string; due: number; interval: number }>();
@@ -129,7 +130,7 @@ export async function refreshDialogs(port: number, dialogs: KnownDialog[], timeo
         const text =
           `SUBSCRIBE ${d.target} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${lp};branch=${branch()};rport\r\nMax-Forwards: 70\r\n` +
           `From: <sip:${d.watcher}@127.0.0.1>;tag=${d.fromTag}\r\nTo: <sip:${d.presentity}@127.0.0.1>;tag=${d.toTag}\r\n` +
-          `Call-ID: ${d.callId}\r\nCSeq: 2 SUBSCRIBE\r\nContact: <sip:${d.watcher}@127.0.0.1:${lp}>\r\nEvent: presence\r\n` +
+          `Call-ID: ${d.callId}\r\nCSeq: ${cseq} SUBSCRIBE\r\nContact: <sip:${d.watcher}@127.0.0.1:${lp}>\r\nEvent: presence\r\n` +
           `Accept: application/pidf+xml\r\nExpires: 3600\r\nContent-Length: 0\r\n\r\n`;
         pending.set(d.callId, { text, due: performance.now() + 500, interval: 500 });
         s.send(text, port, '127.0.0.1');

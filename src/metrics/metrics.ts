@@ -12,8 +12,11 @@
 // Labels carry no user data: methods come from a fixed list (others are 'other'), statuses
 // are three-digit codes, events and transports are package and protocol names. The hot-path
 // calls index typed arrays (src/metrics/hot.ts); gauges cost nothing until a scrape.
+// prom-client itself is loaded with the registry, on its first use (a scrape, or right after
+// the server answers: src/ops/start.ts), not before the server can answer.
+import { createRequire } from 'node:module';
 import { performance, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
+import type { Registry, Counter } from 'prom-client';
 import { CounterGrid, HistogramRows, type Collector } from './hot.js';
 import { VERSION } from '../version.js';
 
@@ -57,8 +60,11 @@ function methodIndex(method: string): number {
   }
 }
 
+type PromClient = typeof import('prom-client');
+
 export class Metrics {
-  readonly registry = new Registry();
+  #registry: Registry | null = null;
+  #processMetrics = false;
   readonly #requests = new CounterGrid('comsipl_sip_requests_total', 'SIP requests answered, by method and final status', 'method', METHODS, 'status', STATUSES);
   readonly #latency = new HistogramRows('comsipl_sip_request_duration_seconds', 'Time from a request reaching the transaction layer to its final response, by method', 'method', METHODS, LATENCY_BUCKETS);
   readonly #commit = new HistogramRows('comsipl_store_commit_duration_seconds', 'Time from a store write being issued to its group commit being durable', '', [''], COMMIT_BUCKETS);
@@ -66,12 +72,19 @@ export class Metrics {
   #source: MetricsSource | null = null;
   #loop: IntervalHistogram | null = null;
 
-  constructor() {
+  /** The Prometheus registry, made (and prom-client loaded) on first use. */
+  get registry(): Registry {
+    if (this.#registry !== null) return this.#registry;
+    const prom = createRequire(import.meta.url)('prom-client') as PromClient;
+    const registry = new prom.Registry();
+    this.#registry = registry;
     for (const c of [this.#requests, this.#latency, this.#commit, this.#notifies] as Collector[]) {
       // prom-client's Registry only needs name/help/type/get(): see hot.ts.
-      this.registry.registerMetric(c as unknown as Counter);
+      registry.registerMetric(c as unknown as Counter);
     }
-    this.#defineSourced();
+    this.#defineSourced(prom, registry);
+    if (this.#processMetrics) prom.collectDefaultMetrics({ register: registry });
+    return registry;
   }
 
   get contentType(): string {
@@ -107,10 +120,14 @@ export class Metrics {
     this.#source = src;
   }
 
-  /** prom-client's default process metrics (GC, heap, CPU, handles) and our loop delay. */
+  /**
+   * prom-client's default process metrics (GC, heap, CPU, handles) and our loop delay; the
+   * former join the registry when it is made (now if it already is).
+   */
   enableProcessMetrics(): void {
     if (this.#loop !== null) return;
-    collectDefaultMetrics({ register: this.registry });
+    this.#processMetrics = true;
+    if (this.#registry !== null) (createRequire(import.meta.url)('prom-client') as PromClient).collectDefaultMetrics({ register: this.#registry });
     this.#loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
     this.#loop.enable();
   }
@@ -132,8 +149,9 @@ export class Metrics {
     return this.#notifies.value(NOTIFY_OUTCOMES.indexOf(outcome), 0);
   }
 
-  #defineSourced(): void {
-    const registers = [this.registry];
+  #defineSourced(prom: PromClient, registry: Registry): void {
+    const { Gauge, Counter } = prom;
+    const registers = [registry];
     const self = this;
     new Gauge({ name: 'comsipl_build_info', help: 'ComSIPL version', labelNames: ['version'], registers }).set({ version: VERSION }, 1);
     new Gauge({

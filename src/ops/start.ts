@@ -1,7 +1,9 @@
 // Starting and stopping everything a `comsipl serve` runs, in order: the data-directory lock,
 // the server (store opened), the admin listener (so /healthz and /readyz answer during the
-// restore), the restore and SIP listeners, then the banner. A start that fails says why in one
-// line on stderr (nowhere else: it used to come out twice) and leaves nothing running.
+// restore), the restore and SIP listeners (UDP first: it answers while the others come up), then
+// the banner. Modules not needed to answer (the Redis client, ws, prom-client, the admin API,
+// the XML parser) are loaded when first used. A start that fails says why in one line on stderr
+// (nowhere else: it used to come out twice) and leaves nothing running.
 import { join } from 'node:path';
 import { adminAddress, isLoopback } from '../config/addresses.js';
 import type { Config } from '../config/schema.js';
@@ -98,7 +100,7 @@ export async function start(cfg: Readonly<Config>, log: Logger): Promise<Running
   let admin: AdminServer | null = null;
   try {
     lock = await lockDataDir(cfg.data);
-    const server = new Server(cfg, log);
+    const server = await Server.open(cfg, log);
     // Before 'listening', so nobody starts using an open server without having been told.
     if (cfg.auth === 'off' && !isLoopback(cfg.host)) {
       // Loud on purpose: an explicit --auth off on a reachable address is an open registrar.
@@ -115,6 +117,8 @@ export async function start(cfg: Readonly<Config>, log: Logger): Promise<Running
     await server.start();
     model.markReady();
     banner(cfg, server, model, admin?.url ?? null, log);
+    // prom-client is loaded with the registry: now that SIP answers, not before (a scrape would).
+    if (admin !== null) setImmediate(() => void metrics.registry);
     const held = lock;
     const adminHeld = admin;
     return {

@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import { isIP } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocketServer, WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import type { Destination } from './destination.js';
 import type { FlowTable } from './flows.js';
@@ -46,7 +46,8 @@ export class WsTransport implements Transport {
   readonly #local: LocalAddresses;
   readonly #servers: (http.Server | https.Server)[] = [];
   readonly #sockets = new Set<net.Socket>();
-  readonly #wss: WebSocketServer;
+  /** Made at start: `ws` is imported then, after UDP is bound (a start answers sooner). */
+  #wss: WebSocketServer | null = null;
   /** Handshake deadlines by peer `address port` (a WSS request's socket is the TLS socket, not the raw one). */
   readonly #handshakes = new Map<string, NodeJS.Timeout>();
   #port: number;
@@ -59,10 +60,6 @@ export class WsTransport implements Transport {
     this.#log = log;
     this.#batch = new TurnBatch(onBatch);
     this.#local = local;
-    this.#wss = new WebSocketServer({
-      noServer: true, maxPayload: o.maxMessage, perMessageDeflate: false, clientTracking: false,
-      handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
-    });
   }
 
   get port(): number {
@@ -70,6 +67,11 @@ export class WsTransport implements Transport {
   }
 
   async start(): Promise<void> {
+    const { WebSocketServer } = await import('ws');
+    this.#wss = new WebSocketServer({
+      noServer: true, maxPayload: this.#o.maxMessage, perMessageDeflate: false, clientTracking: false,
+      handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
+    });
     const host = this.#o.host;
     const first = await this.#listen(host, this.#port, false);
     this.#port = (first.address() as net.AddressInfo).port;
@@ -146,7 +148,7 @@ export class WsTransport implements Transport {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+    this.#wss!.handleUpgrade(req, socket, head, (ws) => {
       clearTimeout(this.#handshakes.get(key));
       this.#handshakes.delete(key);
       this.#open(ws, raw, address);

@@ -2,7 +2,8 @@
 // on small machines) reads datagrams inline with the very same task functions; with N workers a
 // batch of datagrams is copied into a free shared slot, a Piscina task `{ slot }` reads it there,
 // and the main thread rebuilds each message over its own copy of the datagram (shared-slots.ts).
-import { Piscina } from 'piscina';
+import { createRequire } from 'node:module';
+import type { Piscina } from 'piscina';
 import type { ReadOptions, Read } from '../codec/sip/scan.js';
 import type { PidfParseResult } from '../codec/pidf/types.js';
 import { composeBodies, readDatagram, type BodySpec } from './tasks.js';
@@ -40,6 +41,11 @@ interface Waiting {
   reject(e: Error): void;
 }
 
+/** piscina, loaded only when a pool is made: `--workers 0` (the default) never compiles it. */
+function loadPiscina(): typeof Piscina {
+  return (createRequire(import.meta.url)('piscina') as { Piscina: typeof Piscina }).Piscina;
+}
+
 export class PoolRunner implements TaskRunner {
   readonly threads: number;
   readonly #pool: Piscina;
@@ -54,7 +60,8 @@ export class PoolRunner implements TaskRunner {
     this.#views = slots.map((s) => new SlotView(s));
     this.#free = slots.map((_, i) => i);
     this.#maxWaiting = maxQueue;
-    this.#pool = new Piscina({
+    const Pool = loadPiscina();
+    this.#pool = new Pool({
       filename: new URL('./sip-worker.js', import.meta.url).href,
       minThreads: threads,
       maxThreads: threads,

@@ -203,8 +203,10 @@ test('list subscriptions, their versions and CSeqs survive a restart', async () 
   await ua.waitNotify(d.callId, 5000, 0);
   const cseqBefore = Math.max(...listNotifies(d.callId).map((n) => Number(hdr(n, 'CSeq')!.split(' ')[0])));
   await srv.kill();
-  srv = await startServer(['--min-expires', '1', '--list-batch-ms', '150', '--rls-users', 'rls,rls-eve'], { data });
+  // Counted before the start: the restored list's NOTIFY may leave as soon as UDP is bound,
+  // before the banner that ends startServer() (the start goes on with the other listeners).
   const at = ua.received.length;
+  srv = await startServer(['--min-expires', '1', '--list-batch-ms', '150', '--rls-users', 'rls,rls-eve'], { data });
   // After a restart the list owes full state again (its member states were re-read).
   const n = await ua.waitFor((m) => m.kind === 'request' && hdr(m, 'Call-ID') === d.callId, 8000, at) as SipRequest;
   const p = parseListNotify(n);

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../log.js';
 import { metrics } from '../../metrics/metrics.js';
 import type { AdminModel } from '../model.js';
-import { AdminApi } from './api.js';
+import type { AdminApi } from './api.js';
 import { LiveFeed } from './feed.js';
 import { COMMON_HEADERS, HttpError, sendError, sendJson } from './respond.js';
 import { bearerMatcher } from './token.js';
@@ -33,7 +33,8 @@ const UNAUTHORIZED_HEADERS = { 'www-authenticate': 'Bearer realm="comsipl"' };
 export class AdminServer {
   readonly #opts: AdminServerOptions;
   readonly #http: HttpServer;
-  readonly #api: AdminApi;
+  /** The JSON API, loaded on its first request: the listener (/healthz, /readyz) starts without zod. */
+  #api: Promise<AdminApi> | null = null;
   readonly #feed: LiveFeed;
   readonly #authorized: (header: string | undefined) => boolean;
   readonly #files: Map<string, StaticFile>;
@@ -41,7 +42,6 @@ export class AdminServer {
 
   constructor(opts: AdminServerOptions) {
     this.#opts = opts;
-    this.#api = new AdminApi(opts.model);
     this.#feed = new LiveFeed(opts.model);
     this.#authorized = bearerMatcher(opts.token);
     this.#files = loadStaticFiles();
@@ -91,6 +91,11 @@ export class AdminServer {
     if (this.#debug) this.#opts.log.debug({ method: req.method, path: req.url, status: res.statusCode, ms: +(performance.now() - started).toFixed(1) }, 'admin request');
   }
 
+  #loadApi(): Promise<AdminApi> {
+    this.#api ??= import('./api.js').then((m) => new m.AdminApi(this.#opts.model));
+    return this.#api;
+  }
+
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let url: URL;
     try {
@@ -126,7 +131,7 @@ export class AdminServer {
       if (!this.#feed.open(res)) throw new HttpError(503, 'too many live feeds open', { 'retry-after': '5' });
       return;
     }
-    if (path.startsWith('/api/') && (await this.#api.handle(req, res, url))) return;
+    if (path.startsWith('/api/') && (await (await this.#loadApi()).handle(req, res, url))) return;
     throw new HttpError(404, 'not found');
   }
 }

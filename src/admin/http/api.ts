@@ -14,7 +14,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AdminError, type AdminModel, type Page } from '../model.js';
 import * as S from './schemas.js';
-import { HttpError, decodeCursor, encodeCursor, parseWith, queryOf, readJsonBody, sendJson } from './respond.js';
+import { parseWith } from './schemas.js';
+import { HttpError, decodeCursor, encodeCursor, queryOf, readJsonBody, sendJson } from './respond.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => Promise<void> | void;
 interface Route { method: string; pattern: RegExp; handler: Handler }

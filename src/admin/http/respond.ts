@@ -1,8 +1,7 @@
 // Small response/request helpers of the admin listener: JSON answers with the same headers
-// everywhere, JSON errors (`{"error": "..."}`), bounded JSON bodies, schema parsing.
+// everywhere, JSON errors (`{"error": "..."}`), bounded JSON bodies. (Schema parsing is in
+// schemas.ts: zod is loaded with the API, not with the listener.)
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { z } from 'zod';
-import { describeIssues } from './schemas.js';
 
 const MAX_BODY = 16 * 1024;
 
@@ -27,12 +26,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 export function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   sendJson(res, status, { error: message }, headers);
-}
-
-export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const r = schema.safeParse(input);
-  if (!r.success) throw new HttpError(400, `invalid ${what}: ${describeIssues(r.error)}`);
-  return r.data;
 }
 
 /** The query string as a plain object; a repeated parameter is refused rather than guessed. */

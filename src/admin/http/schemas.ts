@@ -1,7 +1,8 @@
 // Input schemas of the admin API (zod): every query string, path parameter and JSON body is
 // parsed through one of these before the model sees it. A failure becomes a 400 naming the
-// field (src/admin/http/respond.ts).
+// field.
 import { z } from 'zod';
+import { HttpError } from './respond.js';
 
 /** An AoR as operators type it: 'alice@example.com' or 'sip:alice@example.com'. */
 export const Aor = z.string().min(3).max(512).regex(/^(?:sips?:)?[^\s@<>"]+@[^\s@<>";?]+$/, 'expected user@domain or sip:user@domain');
@@ -44,4 +45,11 @@ export const UserBody = z.strictObject({
 /** "field: message" for the first problems, short enough for one error line. */
 export function describeIssues(err: z.ZodError): string {
   return err.issues.slice(0, 3).map((i) => `${i.path.length > 0 ? i.path.join('.') : 'input'}: ${i.message}`).join('; ');
+}
+
+/** The input parsed by `schema`, or a 400 naming the field. */
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new HttpError(400, `invalid ${what}: ${describeIssues(r.error)}`);
+  return r.data;
 }

@@ -5,7 +5,7 @@
 // After the byte scan, size and UTF-8 checks, the one-pass reader (fast-reader.ts) takes the
 // plain documents clients send and returns the very same result; it leaves anything else to
 // the validator and the parser.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { lazyParser, validateXml } from '../xml/fxp.js';
 import { readPidfFast } from './fast-reader.js';
 import { toDocument } from './model.js';
 import { prescan } from './prescan.js';
@@ -27,7 +27,7 @@ export const PIDF_DEFAULTS = Object.freeze({ maxBytes: 64 * 1024, maxDepth: 32, 
 // for PIDF: parseTagValue would turn <note>0123</note> into 123, ignoreAttributes drops `id` and
 // `entity`. Entity processing is off: the prescan admits only the five predefined entities and
 // character references, and tree.ts decodes those itself, so no DTD machinery can ever run.
-const parser = new XMLParser({
+const parser = lazyParser({
   preserveOrder: true,
   ignoreAttributes: false,
   attributeNamePrefix: '',
@@ -110,12 +110,12 @@ function parseGeneral(text: string, limits: Required<PidfParseOptions>): PidfPar
     return refuse(`unsupported encoding '${enc}' (UTF-8 only)`);
   }
 
-  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+  const valid = validateXml(text, { allowBooleanAttributes: false });
   if (valid !== true) return refuse(`not well-formed: ${valid.err.msg} (line ${valid.err.line})`);
 
   let nodes: unknown;
   try {
-    nodes = parser.parse(text);
+    nodes = parser().parse(text);
   } catch (e) {
     // The parser throws on some hostile names (e.g. `__proto__`): a bad body, not a crash.
     return refuse(`not well-formed: ${(e as Error).message}`);

@@ -3,7 +3,7 @@
 // namespace tree it reuses. A bounded byte scan refuses DTDs/entities, deep nesting and bad
 // references before anything else runs; then size, UTF-8, well-formedness, and only then the
 // parser (entities off, values as text) and the namespace resolution. Failures are data.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { lazyParser, validateXml } from './fxp.js';
 import { prescan } from '../pidf/prescan.js';
 import { buildTree, type XEl } from '../pidf/tree.js';
 
@@ -19,7 +19,7 @@ export type SafeRead = { ok: true; root: XEl } | { ok: false; reason: string; st
 // Options fixed once, as for PIDF: text stays text (no number coercion), attributes kept, no
 // entity processing (the prescan admits only predefined entities and character references,
 // which tree.ts decodes itself).
-const parser = new XMLParser({
+const parser = lazyParser({
   preserveOrder: true,
   ignoreAttributes: false,
   attributeNamePrefix: '',
@@ -57,11 +57,11 @@ export function safeReadXml(bytes: Uint8Array, opts: SafeReadOptions): SafeRead 
   }
   const enc = ENCODING_DECL.exec(text)?.[1]?.toLowerCase();
   if (enc !== undefined && enc !== 'utf-8' && enc !== 'utf8' && enc !== 'us-ascii') return refuse(`unsupported encoding '${enc}' (UTF-8 only)`);
-  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+  const valid = validateXml(text, { allowBooleanAttributes: false });
   if (valid !== true) return refuse(`not well-formed: ${valid.err.msg} (line ${valid.err.line})`);
   let nodes: unknown;
   try {
-    nodes = parser.parse(text);
+    nodes = parser().parse(text);
   } catch (e) {
     return refuse(`not well-formed: ${(e as Error).message}`);
   }
