@@ -9,7 +9,7 @@
 //   <P>o:<node>      set of the dialog tags a node owns (what a survivor adopts when it dies)
 //   <P>r:<aor>       hash: v = bindings' version, b = BindingRecord[] (msgpack)
 //   <P>l:<node>      hash: <tag> = a list subscription this node notifies (RFC 4662, msgpack);
-//                    a list lives on one node (no takeover: its subscriber re-subscribes)
+//                    survivors adopt a dead node's lists, as its dialogs (redis-lists.ts)
 //   <P>n:<node>      a node's lease (PX): the node is alive while it exists
 //   <P>nodes         set of nodes that may own dialogs
 //   <P>chg           pub/sub channel of change hints and dialog hand-over messages
