@@ -3,7 +3,8 @@
 //
 //   <P>seq           global counter: every version below is a fresh INCR of it, so a key that
 //                    expired and came back never repeats a version a node cached (no ABA)
-//   <P>p:<aor>       hash: v = publications' version, p:<id> = PublicationRecord (msgpack)
+//   <P>p:<aor>       hash: v = publications' version, p:<id> = PublicationRecord (msgpack);
+//                    another package's publications under `p:<pkg> <aor>` (records.ts pubScope)
 //   <P>s:<aor>       hash: w = watcher list's version, s:<tag> = SubscriptionRecord (msgpack)
 //   <P>d:<tag>       hash: a = the dialog's AoR, n = the node that notifies it (its owner)
 //   <P>o:<node>      set of the dialog tags a node owns (what a survivor adopts when it dies)
