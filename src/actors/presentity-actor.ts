@@ -15,6 +15,7 @@ import type { PubDoc, StateRules } from './state-rules.js';
 import type { PackageRegistry } from '../packages/registry.js';
 import { StaleError, StoreUnavailableError } from '../store/store.js';
 import { MAX_CONFLICTS, type SharedState } from './shared.js';
+import { pubScope } from '../store/records.js';
 
 /** A live publication as a package's composer sees it (one per SIP-ETag). */
 export interface LivePublication {
@@ -116,7 +117,7 @@ export class PresentityActor extends Actor<PresMsg, PresBatch> implements Notify
   load(): void {
     const shared = this.#env.shared;
     if (shared === undefined) return;
-    this.suspend(shared.loadPresentity(this.aor).then(
+    this.suspend(shared.loadPresentity(pubScope(this.state.pkg, this.aor)).then(
       (snap): PresMsg => ({ t: 'sync', snap }),
       (): PresMsg => ({ t: 'sync', snap: null }),
     ));

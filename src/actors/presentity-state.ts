@@ -4,7 +4,7 @@
 // The batch is the draft: every change to the state goes through one of its methods, which
 // applies it (so the next message of the batch sees it) and records how to undo it. A failed
 // commit undoes the log in reverse and the state is exactly the committed one again.
-import type { PublicationRecord, StoreOp, SubscriptionRecord } from '../store/records.js';
+import { pubScope, type PublicationRecord, type StoreOp, type SubscriptionRecord } from '../store/records.js';
 import type { Batch } from './runtime.js';
 import type { ReplyTo, ResponseSpec } from '../core/reply.js';
 import type { Timed } from './timer-wheel.js';
@@ -180,7 +180,7 @@ export class PresBatch implements Batch, MemoDraft {
   /** A publication write. With a shared store the batch first checks the version it builds on. */
   pubOp(op: StoreOp): void {
     if (this.#shared && !this.checked) {
-      this.ops.unshift({ t: 'check', kind: 'pres', aor: this.#state.aor, rev: this.#state.rev });
+      this.ops.unshift({ t: 'check', kind: 'pres', aor: pubScope(this.#state.pkg, this.#state.aor), rev: this.#state.rev });
       this.checked = true;
     }
     this.ops.push(op);

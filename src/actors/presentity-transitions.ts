@@ -6,7 +6,7 @@
 // (subscription lifecycle), RFC 3857 (winfo watchers).
 import type { PidfDocument } from '../codec/pidf/types.js';
 import { samePidf, type PubDoc } from './state-rules.js';
-import type { PublicationRecord, SubscriptionRecord } from '../store/records.js';
+import type { PublicationRecord, StoreOp, SubscriptionRecord } from '../store/records.js';
 import type { ReplyTo } from '../core/reply.js';
 import { line, refuse } from '../core/reply.js';
 import { SIP_ERR } from '../errors.js';
@@ -105,7 +105,7 @@ function publish(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'pub
     // Removal (step 7): an initial PUBLISH with Expires 0 stores nothing.
     if (old !== undefined) {
       b.deletePub(m.ifMatch!);
-      b.pubOp({ t: 'delPub', aor: s.aor, id: old.rec.id });
+      b.pubOp(delPub(s, old.rec.id));
       b.pubTimers.push(old);
       b.bumpVersion();
     }
@@ -134,11 +134,15 @@ function publish(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 'pub
   b.reply(m.rt, ok);
 }
 
+function delPub(s: PresentityState, id: string): StoreOp {
+  return s.pkg === 'presence' ? { t: 'delPub', aor: s.aor, id } : { t: 'delPub', aor: s.aor, id, event: s.pkg };
+}
+
 /** A publication's lifetime ran out (RFC 3903 §4). */
 function pubExpired(s: PresentityState, b: PresBatch, pub: Pub, now: number): void {
   if (s.pubs?.get(pub.rec.etag) !== pub || pub.rec.expiresAt > now) return;
   b.deletePub(pub.rec.etag);
-  b.pubOp({ t: 'delPub', aor: s.aor, id: pub.rec.id });
+  b.pubOp(delPub(s, pub.rec.id));
   b.retry.push(pub);
   b.bumpVersion();
 }

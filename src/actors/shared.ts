@@ -22,7 +22,8 @@ export interface WatcherSnapshot {
 }
 
 export interface SharedState {
-  loadPresentity(aor: string): Promise<PresSnapshot>;
+  /** `scope`: the AoR for presence, `<pkg> <aor>` for another package (records.ts pubScope). */
+  loadPresentity(scope: string): Promise<PresSnapshot>;
   loadBindings(aor: string): Promise<RegSnapshot>;
   loadWatchers(aor: string): Promise<WatcherSnapshot>;
 }

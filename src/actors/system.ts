@@ -9,22 +9,27 @@ import { RegistrationActor, type RegistrationEnv } from './registration-actor.js
 import { Pub } from './presentity-state.js';
 import { Sub } from './subscription.js';
 import type { Store } from '../store/store.js';
-import type { BindingRecord, ListSubscriptionRecord, PublicationRecord, RestoreSink, SubscriptionRecord } from '../store/records.js';
+import { pubScope, type BindingRecord, type ListSubscriptionRecord, type PublicationRecord, type RestoreSink, type SubscriptionRecord } from '../store/records.js';
 import type { Logger } from '../log.js';
+import type { ResubscribeMsg } from '../core/subscribe.js';
 import { isConnectionSource } from '../transport/destination.js';
 import { buildRegistry, type PackageRegistry } from '../packages/registry.js';
 
 /** What list subscriptions (src/packages/lists) plug into the system: restore and expiry. */
 export interface ListHost {
   /** Our tag → the list subscription's owner, for in-dialog requests and timers. */
-  ownerOf(tag: string): { tell(m: { t: 'subExpired'; sub: Sub; now: number }): void } | undefined;
+  ownerOf(tag: string): { tell(m: { t: 'subExpired'; sub: Sub; now: number } | ResubscribeMsg): void } | undefined;
   restore(rec: ListSubscriptionRecord): void;
+  /** Another node notifies it from now on: stop it here; false when it is not held here. */
+  release(tag: string, done: (ok: boolean) => void): boolean;
+  /** Our tags of the stored list subscriptions held. */
+  tags(): IterableIterator<string>;
   readonly size: number;
 }
 
 /** The presentity actors' map key: presence keeps the bare AoR (as before packages existed). */
 export function presentityKey(pkg: string, aor: string): string {
-  return pkg === 'presence' ? aor : `${pkg} ${aor}`;
+  return pubScope(pkg, aor);
 }
 
 import type { SharedState } from './shared.js';
@@ -35,7 +40,7 @@ export class DialogBusyError extends Error {}
 /** Finds, elsewhere than in this process, the dialog an in-dialog request names (a shared store). */
 export interface DialogLocator {
   /** The actor that now owns the dialog here, or undefined when there is no such dialog. */
-  locate(tag: string): Promise<PresentityActor | undefined>;
+  locate(tag: string): Promise<{ tell(m: ResubscribeMsg): void } | undefined>;
 }
 
 export interface SystemConfig {
@@ -125,16 +130,6 @@ export class ActorSystem {
     return this.#shared;
   }
 
-  /** The actors' environment without the shared store (state kept on this node only). */
-  #localEnv(): PresenceEnv & RegistrationEnv {
-    if (this.#env.shared === undefined) return this.#env;
-    // Everything else read through to the live environment (the observer is set later).
-    this.#local ??= Object.create(this.#env, { shared: { value: undefined } }) as PresenceEnv & RegistrationEnv;
-    return this.#local!;
-  }
-
-  #local: (PresenceEnv & RegistrationEnv) | undefined;
-
   servesDomain(host: string): boolean {
     return this.#domains.size === 0 || this.#domains.has(host.toLowerCase());
   }
@@ -144,9 +139,9 @@ export class ActorSystem {
     const key = presentityKey(pkg, aor);
     let a = this.presentities.get(key);
     if (a === undefined) {
-      // FIXME(scale-out): the shared store keys presence only; other packages' state (BLF) stays
-      // on the node that holds it.
-      a = new PresentityActor(aor, pkg === 'presence' ? this.#env : this.#localEnv(), this.packages.rules(pkg));
+      // With a shared store every package's state is shared: its publications are kept apart
+      // from the other packages' (records.ts pubScope), change hints name this actor's key.
+      a = new PresentityActor(aor, this.#env, this.packages.rules(pkg));
       this.presentities.set(key, a);
       a.load();
     }

@@ -6,8 +6,9 @@
 //    owner, which forgets the dialog and records the asker as its notifier before saying yes,
 //    so two nodes never notify it at the same time (locate).
 import type { ActorSystem, DialogLocator } from '../actors/system.js';
-import { DialogBusyError } from '../actors/system.js';
-import type { PresentityActor } from '../actors/presentity-actor.js';
+import { DialogBusyError, presentityKey } from '../actors/system.js';
+import type { ResubscribeMsg } from '../core/subscribe.js';
+import { ListOwnership } from './list-ownership.js';
 import type { SubscriptionRecord } from '../store/records.js';
 import type { RedisStore } from '../store/redis-store.js';
 import type { Logger } from '../log.js';
@@ -19,23 +20,29 @@ const HANDOVER_WAIT_MS = 3000;
 const ADOPT_CHUNK = 500;
 const ADOPT_ROUNDS = 40;
 
+type Resubscriber = { tell(m: ResubscribeMsg): void };
+
 export class Ownership implements DialogLocator {
   readonly #store: RedisStore;
   readonly #sys: ActorSystem;
   readonly #log: Logger;
   /** Dialogs being located, so that two requests for one dialog share the work. */
-  readonly #locating = new Map<string, Promise<PresentityActor | undefined>>();
+  readonly #locating = new Map<string, Promise<Resubscriber | undefined>>();
   /** Hand-overs this node asked for: tag → its answer. */
   readonly #asked = new Map<string, (ok: boolean) => void>();
   readonly counters = { adopted: 0, handedIn: 0, handedOut: 0 };
+
+  /** List subscriptions' part (RFC 4662): they move between nodes as dialogs do. */
+  readonly lists: ListOwnership;
 
   constructor(store: RedisStore, sys: ActorSystem, log: Logger) {
     this.#store = store;
     this.#sys = sys;
     this.#log = log;
+    this.lists = new ListOwnership(store, sys, log, (tag, owner) => this.ask(tag, owner));
   }
 
-  locate(tag: string): Promise<PresentityActor | undefined> {
+  locate(tag: string): Promise<Resubscriber | undefined> {
     let p = this.#locating.get(tag);
     if (p === undefined) {
       p = this.#locate(tag).finally(() => this.#locating.delete(tag));
@@ -44,10 +51,12 @@ export class Ownership implements DialogLocator {
     return p;
   }
 
-  async #locate(tag: string): Promise<PresentityActor | undefined> {
+  async #locate(tag: string): Promise<Resubscriber | undefined> {
     let c = await this.#store.claim(tag, false);
+    // Not a dialog of a presentity: maybe a list subscription (RFC 4662).
+    if (c.t === 'none') return this.lists.locate(tag);
     if (c.t === 'owned') {
-      const ok = await this.#ask(tag, c.node);
+      const ok = await this.ask(tag, c.node);
       // No answer: the owner may have just died (its lease runs out) — look once more.
       c = await this.#store.claim(tag, false);
       if (c.t === 'owned') {
@@ -61,13 +70,14 @@ export class Ownership implements DialogLocator {
     if (known !== undefined) return known;
     const recs = (await this.#store.loadDialogs([{ tag, aor: c.aor }])).map((r) => this.#sys.intern(r));
     if (recs.length === 0) return undefined;
-    const actor = this.#sys.presentity(c.aor);
+    const actor = this.#sys.presentity(c.aor, this.#sys.packages.stateOf(recs[0]!.event));
     // The request that asked answers it, and its NOTIFY follows: no extra one here.
     actor.tell({ t: 'adopt', recs, notify: false });
     return actor;
   }
 
-  #ask(tag: string, owner: string): Promise<boolean> {
+  /** Asks the live node `owner` to hand the dialog or list subscription `tag` to this node. */
+  ask(tag: string, owner: string): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.#asked.delete(tag);
@@ -99,6 +109,7 @@ export class Ownership implements DialogLocator {
         },
       );
     };
+    if (this.lists.onAsk(tag, asker, reply) === true) return;
     const owner = this.#sys.ownerOf(tag);
     if (owner === undefined) hand();
     else owner.tell({ t: 'release', tag, done: (ok) => (ok ? hand() : reply(false)) });
@@ -123,6 +134,8 @@ export class Ownership implements DialogLocator {
         this.counters.adopted += moved;
         this.#log.info({ dead: peer.node, dialogs: moved }, 'adopted the dialogs of a dead node');
       }
+      // Its list subscriptions after its dialogs: the presentities they watch are up by then.
+      await this.lists.adopt(peer.node);
     }
   }
 
@@ -143,17 +156,23 @@ export class Ownership implements DialogLocator {
         this.#sys.ownerOf(tag)?.tell({ t: 'release', tag, done: () => undefined });
       });
     }
+    dropped += await this.lists.verify();
     if (dropped > 0) this.#log.warn({ dialogs: dropped }, 'dialogs adopted by other nodes while this one was cut off');
     return dropped;
   }
 
   #deliver(recs: SubscriptionRecord[], notify: boolean): void {
-    const byAor = new Map<string, SubscriptionRecord[]>();
+    // Grouped by presentity actor: a BLF dialog (Event: dialog) belongs to the AoR's dialog actor.
+    const byActor = new Map<string, SubscriptionRecord[]>();
     for (const r of recs) {
-      let l = byAor.get(r.aor);
-      if (l === undefined) byAor.set(r.aor, (l = []));
+      const key = presentityKey(this.#sys.packages.stateOf(r.event), r.aor);
+      let l = byActor.get(key);
+      if (l === undefined) byActor.set(key, (l = []));
       l.push(this.#sys.intern(r));
     }
-    for (const [aor, list] of byAor) this.#sys.presentity(aor).tell({ t: 'adopt', recs: list, notify });
+    for (const list of byActor.values()) {
+      const first = list[0]!;
+      this.#sys.presentity(first.aor, this.#sys.packages.stateOf(first.event)).tell({ t: 'adopt', recs: list, notify });
+    }
   }
 }

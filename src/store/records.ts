@@ -72,10 +72,19 @@ export interface ListSubscriptionRecord extends SubscriptionRecord {
   };
 }
 
+/**
+ * Where one event package's publications of an AoR are kept apart from the other packages':
+ * presence keeps the bare AoR, another package (dialog) `<pkg> <aor>`. The presentity actors are
+ * keyed the same way, so a shared store's change hint names the actor it concerns.
+ */
+export function pubScope(event: string | undefined, aor: string): string {
+  return event === undefined || event === 'presence' ? aor : `${event} ${aor}`;
+}
+
 export type StoreOp =
   | { t: 'putBindings'; aor: string; bindings: readonly BindingRecord[] } // empty = delete
   | { t: 'putPub'; rec: PublicationRecord }
-  | { t: 'delPub'; aor: string; id: string }
+  | { t: 'delPub'; aor: string; id: string; event?: string }
   | { t: 'putSub'; rec: SubscriptionRecord }
   | { t: 'delSub'; tag: string }
   | { t: 'putList'; rec: ListSubscriptionRecord }

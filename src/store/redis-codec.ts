@@ -2,7 +2,7 @@
 // subscription, and PIDF fragments stay strings), and a turn's batches as the COMMIT script's
 // flat argument list (redis-scripts.ts).
 import { Packr } from 'msgpackr';
-import type { BindingRecord, PublicationRecord, StoreOp, SubscriptionRecord } from './records.js';
+import { pubScope, type BindingRecord, type PublicationRecord, type StoreOp, type SubscriptionRecord } from './records.js';
 
 // Plain maps (no shared record structures): every node and every version reads them alike.
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -31,10 +31,10 @@ export function encodeBatch(ops: readonly StoreOp[], out: Arg[]): void {
     const op = ops[i]!;
     switch (op.t) {
       case 'putPub':
-        out.push('pp', op.rec.aor, op.rec.id, encode(op.rec), String(op.rec.expiresAt));
+        out.push('pp', pubScope(op.rec.event, op.rec.aor), op.rec.id, encode(op.rec), String(op.rec.expiresAt));
         break;
       case 'delPub':
-        out.push('dp', op.aor, op.id);
+        out.push('dp', pubScope(op.event, op.aor), op.id);
         break;
       case 'putSub':
         out.push('ps', op.rec.aor, op.rec.tag, encode(op.rec), String(op.rec.expiresAt));

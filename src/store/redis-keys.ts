@@ -3,13 +3,14 @@
 //
 //   <P>seq           global counter: every version below is a fresh INCR of it, so a key that
 //                    expired and came back never repeats a version a node cached (no ABA)
-//   <P>p:<aor>       hash: v = publications' version, p:<id> = PublicationRecord (msgpack)
+//   <P>p:<aor>       hash: v = publications' version, p:<id> = PublicationRecord (msgpack);
+//                    another package's publications under `p:<pkg> <aor>` (records.ts pubScope)
 //   <P>s:<aor>       hash: w = watcher list's version, s:<tag> = SubscriptionRecord (msgpack)
 //   <P>d:<tag>       hash: a = the dialog's AoR, n = the node that notifies it (its owner)
 //   <P>o:<node>      set of the dialog tags a node owns (what a survivor adopts when it dies)
 //   <P>r:<aor>       hash: v = bindings' version, b = BindingRecord[] (msgpack)
 //   <P>l:<node>      hash: <tag> = a list subscription this node notifies (RFC 4662, msgpack);
-//                    a list lives on one node (no takeover: its subscriber re-subscribes)
+//                    survivors adopt a dead node's lists, as its dialogs (redis-lists.ts)
 //   <P>n:<node>      a node's lease (PX): the node is alive while it exists
 //   <P>nodes         set of nodes that may own dialogs
 //   <P>chg           pub/sub channel of change hints and dialog hand-over messages

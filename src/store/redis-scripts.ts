@@ -173,6 +173,56 @@ for _, tag in ipairs(tags) do
     out[#out + 1] = redis.call('HGET', dkey, 'a')
   end
 end
-if redis.call('SCARD', P .. 'o:' .. dead) == 0 then redis.call('SREM', P .. 'nodes', dead) end
+if redis.call('SCARD', P .. 'o:' .. dead) == 0 and redis.call('EXISTS', P .. 'l:' .. dead) == 0 then
+  redis.call('SREM', P .. 'nodes', dead)
+end
 return out
+`);
+
+/**
+ * ADOPT_LISTS: ARGV = prefix, node, dead node, count. Moves up to `count` list subscriptions of
+ * a node whose lease has run out into this node's hash (fields taken and written in one step,
+ * so two survivors never both get one); forgets the dead node once it holds nothing. Answers
+ * the moved records.
+ */
+export const ADOPT_LISTS = script(`
+local P, me, dead, count = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+if redis.call('EXISTS', P .. 'n:' .. dead) == 1 then return {} end
+local src, dst = P .. 'l:' .. dead, P .. 'l:' .. me
+local out = {}
+local tags = redis.call('HKEYS', src)
+for k = 1, math.min(count, #tags) do
+  local rec = redis.call('HGET', src, tags[k])
+  redis.call('HSET', dst, tags[k], rec)
+  redis.call('HDEL', src, tags[k])
+  out[#out + 1] = rec
+end
+if redis.call('SCARD', P .. 'o:' .. dead) == 0 and redis.call('EXISTS', src) == 0 then
+  redis.call('SREM', P .. 'nodes', dead)
+end
+return out
+`);
+
+/**
+ * CLAIM_LIST: ARGV = prefix, node, tag, giver ('' or the node that handed it over). Finds the
+ * node whose hash holds the list subscription (no index: the nodes are few) and moves it to
+ * `node` when that node is dead (no lease) or is the giver. Answers {1, record} (ours now),
+ * {0, owner} (another live node notifies it) or {-1} (no such list subscription).
+ */
+export const CLAIM_LIST = script(`
+local P, me, tag, giver = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local mine = P .. 'l:' .. me
+local rec = redis.call('HGET', mine, tag)
+if rec then return {1, rec} end
+for _, n in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
+  local key = P .. 'l:' .. n
+  rec = n ~= me and redis.call('HGET', key, tag)
+  if rec then
+    if n ~= giver and redis.call('EXISTS', P .. 'n:' .. n) == 1 then return {0, n} end
+    redis.call('HDEL', key, tag)
+    redis.call('HSET', mine, tag, rec)
+    return {1, rec}
+  end
+end
+return {-1}
 `);

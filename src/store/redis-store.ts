@@ -15,6 +15,7 @@ import type { BindingRecord, ListSubscriptionRecord, PublicationRecord, RestoreS
 import { redisKeys, type RedisKeys } from './redis-keys.js';
 import { ADOPT, CLAIM, COMMIT, type Script } from './redis-scripts.js';
 import { RedisConnection, type Reply } from './redis-connection.js';
+import { RedisLists } from './redis-lists.js';
 import { decode, decodeBindings, decodePubs, decodeSub, encodeBatch, type Arg } from './redis-codec.js';
 import type { Logger } from '../log.js';
 
@@ -42,6 +43,8 @@ interface Waiting {
 export class RedisStore implements Store {
   readonly keys: RedisKeys;
   readonly node: string;
+  /** List subscriptions' moves between nodes (adoption, hand-over). */
+  readonly lists: RedisLists;
   readonly #redis: RedisConnection;
   readonly #log: Logger;
   readonly #connectTimeout: number;
@@ -60,6 +63,7 @@ export class RedisStore implements Store {
     this.#incarnation = opts.incarnation;
     this.#leaseMs = opts.leaseMs;
     this.#redis = new RedisConnection(url, opts.log);
+    this.lists = new RedisLists(this.#redis, this.keys, this.node);
   }
 
   get url(): string {

@@ -69,6 +69,15 @@ export class ListActor extends Actor<ListMsg, ListBatch> implements NotifyOwner 
 
   protected step(b: ListBatch, m: ListMsg): void {
     const s = this.state;
+    if ((s.sub.flags & GONE) !== 0) {
+      // Over here (ended, or handed to another node): nothing may be written for it any more.
+      if (m.t === 'resubscribe') b.reply(m.rt, refuse(SIP_ERR.NO_SUBSCRIPTION));
+      else if (m.t === 'release') {
+        b.gone = true;
+        b.handed.push(m.done);
+      }
+      return;
+    }
     if (m.t === 'member') {
       if (m.m.state === null) s.seen++;
       if (m.m.state === m.state) return;
@@ -103,6 +112,7 @@ export class ListActor extends Actor<ListMsg, ListBatch> implements NotifyOwner 
     }
     if (b.gone) {
       this.#finish();
+      for (const done of b.handed) done(true);
       return;
     }
     if (b.timer && !sub.ending) env.wheel.schedule(sub, sub.expiresAt);
@@ -116,6 +126,7 @@ export class ListActor extends Actor<ListMsg, ListBatch> implements NotifyOwner 
 
   protected rollback(b: ListBatch, msgs: readonly ListMsg[], err: Error): void {
     b.undo();
+    for (const done of b.handed) done(false);
     this.runtime.log.error({ list: this.state.rec.list.uri, err: err.message }, 'list subscription commit failed');
     for (const m of msgs) if (m.t === 'subscribe' || m.t === 'resubscribe') m.rt.reply(refuse(SIP_ERR.STORE_FAILED));
     const sub = this.state.sub;

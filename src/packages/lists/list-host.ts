@@ -3,7 +3,7 @@
 // internal watchers' attachment to presentity actors — always by message, so each presentity
 // actor alone changes its own watcher set.
 import { presentityKey, type ActorSystem, type ListHost } from '../../actors/system.js';
-import { Sub, UNCOUNTED, type Topic } from '../../actors/subscription.js';
+import { Sub, TRANSIENT, UNCOUNTED, type Topic } from '../../actors/subscription.js';
 import type { NotifySink } from '../../actors/presentity-actor.js';
 import type { ListSubscriptionRecord } from '../../store/records.js';
 import type { WatcherDecision } from '../../policy/watcher-rules.js';
@@ -93,6 +93,18 @@ export class ListActors implements ListHost {
     this.actors.set(rec.tag, actor);
     this.#sys.wheel.schedule(actor.sub, actor.sub.expiresAt);
     actor.attachRestored();
+  }
+
+  release(tag: string, done: (ok: boolean) => void): boolean {
+    const a = this.actors.get(tag);
+    if (a === undefined) return false;
+    a.tell({ t: 'release', done });
+    return true;
+  }
+
+  /** The stored ones only: a fetch (transient) is nowhere in the store. */
+  *tags(): IterableIterator<string> {
+    for (const [tag, a] of this.actors) if ((a.sub.flags & TRANSIENT) === 0) yield tag;
   }
 
   /** The watcher rules changed: decide every member again (RFC 5025 via the owner). */

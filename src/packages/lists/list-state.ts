@@ -40,7 +40,9 @@ export type ListMsg =
   | { t: 'reserve'; sub: Sub }
   | { t: 'member'; m: Member; state: string }
   | { t: 'decide'; m: Member; decision: WatcherDecision }
-  | { t: 'flush'; now: number };
+  | { t: 'flush'; now: number }
+  /** Another node notifies it from now on (several nodes): stop here, no final NOTIFY. */
+  | { t: 'release'; done: (ok: boolean) => void };
 
 export class ListState {
   readonly sub: Sub;
@@ -78,6 +80,8 @@ export class ListBatch implements Batch {
   timer = false;
   outcome = false;
   reserved = false;
+  /** Hand-overs to answer once this batch is done. */
+  readonly handed: ((ok: boolean) => void)[] = [];
   readonly #undo: (() => void)[] = [];
 
   reply(rt: ReplyTo, spec: ResponseSpec): void {
@@ -181,6 +185,11 @@ export function stepList(s: ListState, b: ListBatch, m: ListMsg, notifyTimeout: 
       if (sub.ending || (sub.flags & TRANSIENT) !== 0) return;
       b.update(sub, { cseqReserved: Math.max(sub.cseqReserved, sub.cseq) + CSEQ_BLOCK });
       b.ops.push({ t: 'putList', rec: listRecord(s) });
+      return;
+    case 'release':
+      // Its record stays stored: the new notifier moves it to its own node and goes on from it.
+      b.gone = true;
+      b.handed.push(m.done);
       return;
     case 'member':
     case 'decide':
