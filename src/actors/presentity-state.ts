@@ -31,6 +31,16 @@ function isAngled(s: string, inner: string): boolean {
   return s.length === inner.length + 2 && s.charCodeAt(0) === 0x3c && s.charCodeAt(s.length - 1) === 0x3e && s.startsWith(inner, 1);
 }
 
+/** The rarely used part of a presentity's state (see PresentityState's accessors). */
+class Rare {
+  memo: Map<string, Memo> | null = null;
+  members: Set<MemberWatcher> | null = null;
+  rev = -1;
+  remote: SubscriptionRecord[] | null = null;
+  wrev = -1;
+  topics: Topic[] | null = null;
+}
+
 export class PresentityState {
   readonly aor: string;
   /** The package whose state this is (presence, dialog …): its name and actor-side rules. */
@@ -44,20 +54,12 @@ export class PresentityState {
   count = 0;
   /** Bumped on every change of the composed state: NOTIFY bodies are shared per version. */
   version = 0;
-  /** The package's ordering memory (dialog id → most advanced state seen); null while empty. */
-  memo: Map<string, Memo> | null = null;
-  /** Watchers inside the server (list members); null while there are none. */
-  members: Set<MemberWatcher> | null = null;
-  /** With a shared store: the stored publications' version this view holds (-1: not read yet). */
-  rev = -1;
-  /** With a shared store and a local presence.winfo subscriber: the watchers other nodes
-   * notify (RFC 3857: the winfo subscriber sees them all), and their list's version. */
-  remote: SubscriptionRecord[] | null = null;
-  wrev = -1;
   /** The Topics its dialogs share: usually one (every watcher names it the same way), so the
-   * first has a field of its own and an array exists only for more. */
+   * first has a field of its own and further ones go in Rare. */
   #topic: Topic | null = null;
-  #topics: Topic[] | null = null;
+  /** What most presentities never use, in one object made when first needed (memory: one
+   * field instead of six on each of a million presentities). */
+  #rare: Rare | null = null;
 
   /** Dialogs per event package, all presentities together (a gauge read at scrape time). */
   readonly #perEvent: Map<string, { n: number }[]>;
@@ -73,6 +75,51 @@ export class PresentityState {
     return this.rules.name;
   }
 
+  /** The package's ordering memory (dialog id → most advanced state seen); null while empty. */
+  get memo(): Map<string, Memo> | null {
+    return this.#rare?.memo ?? null;
+  }
+
+  set memo(m: Map<string, Memo> | null) {
+    if (m !== null || this.#rare !== null) (this.#rare ??= new Rare()).memo = m;
+  }
+
+  /** Watchers inside the server (list members); null while there are none. */
+  get members(): Set<MemberWatcher> | null {
+    return this.#rare?.members ?? null;
+  }
+
+  set members(m: Set<MemberWatcher> | null) {
+    if (m !== null || this.#rare !== null) (this.#rare ??= new Rare()).members = m;
+  }
+
+  /** With a shared store: the stored publications' version this view holds (-1: not read yet). */
+  get rev(): number {
+    return this.#rare?.rev ?? -1;
+  }
+
+  set rev(v: number) {
+    if (v !== -1 || this.#rare !== null) (this.#rare ??= new Rare()).rev = v;
+  }
+
+  /** With a shared store and a local presence.winfo subscriber: the watchers other nodes
+   * notify (RFC 3857: the winfo subscriber sees them all), and their list's version. */
+  get remote(): SubscriptionRecord[] | null {
+    return this.#rare?.remote ?? null;
+  }
+
+  set remote(r: SubscriptionRecord[] | null) {
+    if (r !== null || this.#rare !== null) (this.#rare ??= new Rare()).remote = r;
+  }
+
+  get wrev(): number {
+    return this.#rare?.wrev ?? -1;
+  }
+
+  set wrev(v: number) {
+    if (v !== -1 || this.#rare !== null) (this.#rare ??= new Rare()).wrev = v;
+  }
+
   get empty(): boolean {
     return (this.pubs === null || this.pubs.size === 0) && this.head === null && (this.members === null || this.members.size === 0);
   }
@@ -85,7 +132,8 @@ export class PresentityState {
     const same = (t: Topic): boolean =>
       t.event === r.event && t.eventId === r.eventId && t.entity === r.entity && (r.localUri === '' ? isAngled(t.localUri, r.entity) : t.localUri === r.localUri);
     if (this.#topic !== null && same(this.#topic)) return this.#topic;
-    if (this.#topics !== null) for (const t of this.#topics) if (same(t)) return t;
+    const more = this.#rare?.topics ?? null;
+    if (more !== null) for (const t of more) if (same(t)) return t;
     // Kept as long as the presentity has dialogs: flat copies, the entity sharing the AoR's string.
     const entity = r.entity === this.aor ? this.aor : flat(r.entity);
     const localUri = flat(r.localUri === '' ? `<${r.entity}>` : r.localUri);
@@ -94,7 +142,7 @@ export class PresentityState {
     const t: Topic = { aor: this.aor, event: internEvent(r.event), eventId: r.eventId === null ? null : flat(r.eventId), localUri, entity, counters };
     if (this.#topic === null) this.#topic = t;
     // A few variants at most; a pathological client naming it differently each time gets its own.
-    else if ((this.#topics ??= []).length < 8) this.#topics.push(t);
+    else if (((this.#rare ??= new Rare()).topics ??= []).length < 8) this.#rare.topics.push(t);
     return t;
   }
 
