@@ -31,6 +31,22 @@ function isAngled(s: string, inner: string): boolean {
   return s.length === inner.length + 2 && s.charCodeAt(0) === 0x3c && s.charCodeAt(s.length - 1) === 0x3e && s.startsWith(inner, 1);
 }
 
+/** A presentity's Topic; its local URI is derived when it is `<entity>`. */
+class PresTopic implements Topic {
+  constructor(
+    readonly aor: string,
+    readonly event: string,
+    readonly eventId: string | null,
+    readonly ownLocalUri: string | null,
+    readonly entity: string,
+    readonly counters: readonly { n: number }[],
+  ) {}
+
+  get localUri(): string {
+    return this.ownLocalUri ?? `<${this.entity}>`;
+  }
+}
+
 /** The rarely used part of a presentity's state (see PresentityState's accessors). */
 class Rare {
   memo: Map<string, Memo> | null = null;
@@ -38,7 +54,7 @@ class Rare {
   rev = -1;
   remote: SubscriptionRecord[] | null = null;
   wrev = -1;
-  topics: Topic[] | null = null;
+  topics: PresTopic[] | null = null;
 }
 
 export class PresentityState {
@@ -56,7 +72,7 @@ export class PresentityState {
   version = 0;
   /** The Topics its dialogs share: usually one (every watcher names it the same way), so the
    * first has a field of its own and further ones go in Rare. */
-  #topic: Topic | null = null;
+  #topic: PresTopic | null = null;
   /** What most presentities never use, in one object made when first needed (memory: one
    * field instead of six on each of a million presentities). */
   #rare: Rare | null = null;
@@ -129,17 +145,20 @@ export class PresentityState {
    * store decodes it) stands for `<entity>`.
    */
   topic(r: { event: string; eventId: string | null; localUri: string; entity: string }): Topic {
-    const same = (t: Topic): boolean =>
-      t.event === r.event && t.eventId === r.eventId && t.entity === r.entity && (r.localUri === '' ? isAngled(t.localUri, r.entity) : t.localUri === r.localUri);
+    // A topic without a local URI of its own stands for `<entity>` (compared without building it).
+    const same = (t: PresTopic): boolean =>
+      t.event === r.event && t.eventId === r.eventId && t.entity === r.entity
+      && (t.ownLocalUri === null ? r.localUri === '' || isAngled(r.localUri, r.entity) : t.ownLocalUri === r.localUri);
     if (this.#topic !== null && same(this.#topic)) return this.#topic;
     const more = this.#rare?.topics ?? null;
     if (more !== null) for (const t of more) if (same(t)) return t;
-    // Kept as long as the presentity has dialogs: flat copies, the entity sharing the AoR's string.
+    // Kept as long as the presentity has dialogs: flat copies, the entity sharing the AoR's
+    // string, the local URI not kept at all when it is `<entity>` (the usual case).
     const entity = r.entity === this.aor ? this.aor : flat(r.entity);
-    const localUri = flat(r.localUri === '' ? `<${r.entity}>` : r.localUri);
+    const localUri = r.localUri === '' || isAngled(r.localUri, r.entity) ? null : flat(r.localUri);
     let counters = this.#perEvent.get(r.event);
     if (counters === undefined) this.#perEvent.set(r.event, (counters = TRANSPORTS.map(() => ({ n: 0 }))));
-    const t: Topic = { aor: this.aor, event: internEvent(r.event), eventId: r.eventId === null ? null : flat(r.eventId), localUri, entity, counters };
+    const t = new PresTopic(this.aor, internEvent(r.event), r.eventId === null ? null : flat(r.eventId), localUri, entity, counters);
     if (this.#topic === null) this.#topic = t;
     // A few variants at most; a pathological client naming it differently each time gets its own.
     else if (((this.#rare ??= new Rare()).topics ??= []).length < 8) this.#rare.topics.push(t);
