@@ -4,7 +4,8 @@
 // one NOTIFY in flight per dialog, newer state coalesced, CSeqs never above what is reserved
 // on disk (so they keep growing across a crash).
 import { Actor, type Runtime } from './runtime.js';
-import { PresBatch, PresentityState, type Pub } from './presentity-state.js';
+import { PresentityState, type Pub } from './presentity-state.js';
+import { PresBatch } from './presentity-batch.js';
 import { step, type PresMsg, type TransitionConfig } from './presentity-transitions.js';
 import { CSEQ_BLOCK, DIRTY, FINAL_SENT, GONE, HELD, IN_FLIGHT, RESERVING, TRANSIENT, type Sub } from './subscription.js';
 import type { TimerWheel, Timed } from './timer-wheel.js';

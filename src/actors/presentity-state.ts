@@ -1,16 +1,11 @@
-// The state of one presentity actor — its live publications (RFC 3903: one per SIP-ETag) and
-// the dialogs watching it — and the batch a run of its transitions writes through.
-//
-// The batch is the draft: every change to the state goes through one of its methods, which
-// applies it (so the next message of the batch sees it) and records how to undo it. A failed
-// commit undoes the log in reverse and the state is exactly the committed one again.
-import { pubScope, type PublicationRecord, type StoreOp, type SubscriptionRecord } from '../store/records.js';
-import type { Batch } from './runtime.js';
-import type { ReplyTo, ResponseSpec } from '../core/reply.js';
+// The state of one presentity actor: its live publications (RFC 3903: one per SIP-ETag) and
+// the dialogs watching it. Changed only through the batch's draft (presentity-batch.ts).
+import type { PublicationRecord, SubscriptionRecord } from '../store/records.js';
 import type { Timed } from './timer-wheel.js';
-import type { Sub, SubPatch, Topic } from './subscription.js';
+import type { Sub, Topic } from './subscription.js';
 import { TRANSPORTS } from '../transport/destination.js';
-import { PRESENCE_RULES, type Memo, type MemoDraft, type StateRules } from './state-rules.js';
+import { flat, internEvent } from './strings.js';
+import { PRESENCE_RULES, type Memo, type StateRules } from './state-rules.js';
 
 /**
  * A watcher inside the server (RFC 4662: a list subscription's member): told the presentity's
@@ -36,6 +31,32 @@ function isAngled(s: string, inner: string): boolean {
   return s.length === inner.length + 2 && s.charCodeAt(0) === 0x3c && s.charCodeAt(s.length - 1) === 0x3e && s.startsWith(inner, 1);
 }
 
+/** A presentity's Topic; its local URI is derived when it is `<entity>`. */
+class PresTopic implements Topic {
+  constructor(
+    readonly aor: string,
+    readonly event: string,
+    readonly eventId: string | null,
+    readonly ownLocalUri: string | null,
+    readonly entity: string,
+    readonly counters: readonly { n: number }[],
+  ) {}
+
+  get localUri(): string {
+    return this.ownLocalUri ?? `<${this.entity}>`;
+  }
+}
+
+/** The rarely used part of a presentity's state (see PresentityState's accessors). */
+class Rare {
+  memo: Map<string, Memo> | null = null;
+  members: Set<MemberWatcher> | null = null;
+  rev = -1;
+  remote: SubscriptionRecord[] | null = null;
+  wrev = -1;
+  topics: PresTopic[] | null = null;
+}
+
 export class PresentityState {
   readonly aor: string;
   /** The package whose state this is (presence, dialog …): its name and actor-side rules. */
@@ -49,20 +70,12 @@ export class PresentityState {
   count = 0;
   /** Bumped on every change of the composed state: NOTIFY bodies are shared per version. */
   version = 0;
-  /** The package's ordering memory (dialog id → most advanced state seen); null while empty. */
-  memo: Map<string, Memo> | null = null;
-  /** Watchers inside the server (list members); null while there are none. */
-  members: Set<MemberWatcher> | null = null;
-  /** With a shared store: the stored publications' version this view holds (-1: not read yet). */
-  rev = -1;
-  /** With a shared store and a local presence.winfo subscriber: the watchers other nodes
-   * notify (RFC 3857: the winfo subscriber sees them all), and their list's version. */
-  remote: SubscriptionRecord[] | null = null;
-  wrev = -1;
   /** The Topics its dialogs share: usually one (every watcher names it the same way), so the
-   * first has a field of its own and an array exists only for more. */
-  #topic: Topic | null = null;
-  #topics: Topic[] | null = null;
+   * first has a field of its own and further ones go in Rare. */
+  #topic: PresTopic | null = null;
+  /** What most presentities never use, in one object made when first needed (memory: one
+   * field instead of six on each of a million presentities). */
+  #rare: Rare | null = null;
 
   /** Dialogs per event package, all presentities together (a gauge read at scrape time). */
   readonly #perEvent: Map<string, { n: number }[]>;
@@ -78,6 +91,51 @@ export class PresentityState {
     return this.rules.name;
   }
 
+  /** The package's ordering memory (dialog id → most advanced state seen); null while empty. */
+  get memo(): Map<string, Memo> | null {
+    return this.#rare?.memo ?? null;
+  }
+
+  set memo(m: Map<string, Memo> | null) {
+    if (m !== null || this.#rare !== null) (this.#rare ??= new Rare()).memo = m;
+  }
+
+  /** Watchers inside the server (list members); null while there are none. */
+  get members(): Set<MemberWatcher> | null {
+    return this.#rare?.members ?? null;
+  }
+
+  set members(m: Set<MemberWatcher> | null) {
+    if (m !== null || this.#rare !== null) (this.#rare ??= new Rare()).members = m;
+  }
+
+  /** With a shared store: the stored publications' version this view holds (-1: not read yet). */
+  get rev(): number {
+    return this.#rare?.rev ?? -1;
+  }
+
+  set rev(v: number) {
+    if (v !== -1 || this.#rare !== null) (this.#rare ??= new Rare()).rev = v;
+  }
+
+  /** With a shared store and a local presence.winfo subscriber: the watchers other nodes
+   * notify (RFC 3857: the winfo subscriber sees them all), and their list's version. */
+  get remote(): SubscriptionRecord[] | null {
+    return this.#rare?.remote ?? null;
+  }
+
+  set remote(r: SubscriptionRecord[] | null) {
+    if (r !== null || this.#rare !== null) (this.#rare ??= new Rare()).remote = r;
+  }
+
+  get wrev(): number {
+    return this.#rare?.wrev ?? -1;
+  }
+
+  set wrev(v: number) {
+    if (v !== -1 || this.#rare !== null) (this.#rare ??= new Rare()).wrev = v;
+  }
+
   get empty(): boolean {
     return (this.pubs === null || this.pubs.size === 0) && this.head === null && (this.members === null || this.members.size === 0);
   }
@@ -87,17 +145,23 @@ export class PresentityState {
    * store decodes it) stands for `<entity>`.
    */
   topic(r: { event: string; eventId: string | null; localUri: string; entity: string }): Topic {
-    const same = (t: Topic): boolean =>
-      t.event === r.event && t.eventId === r.eventId && t.entity === r.entity && (r.localUri === '' ? isAngled(t.localUri, r.entity) : t.localUri === r.localUri);
+    // A topic without a local URI of its own stands for `<entity>` (compared without building it).
+    const same = (t: PresTopic): boolean =>
+      t.event === r.event && t.eventId === r.eventId && t.entity === r.entity
+      && (t.ownLocalUri === null ? r.localUri === '' || isAngled(r.localUri, r.entity) : t.ownLocalUri === r.localUri);
     if (this.#topic !== null && same(this.#topic)) return this.#topic;
-    if (this.#topics !== null) for (const t of this.#topics) if (same(t)) return t;
-    const localUri = r.localUri === '' ? `<${r.entity}>` : r.localUri;
+    const more = this.#rare?.topics ?? null;
+    if (more !== null) for (const t of more) if (same(t)) return t;
+    // Kept as long as the presentity has dialogs: flat copies, the entity sharing the AoR's
+    // string, the local URI not kept at all when it is `<entity>` (the usual case).
+    const entity = r.entity === this.aor ? this.aor : flat(r.entity);
+    const localUri = r.localUri === '' || isAngled(r.localUri, r.entity) ? null : flat(r.localUri);
     let counters = this.#perEvent.get(r.event);
     if (counters === undefined) this.#perEvent.set(r.event, (counters = TRANSPORTS.map(() => ({ n: 0 }))));
-    const t: Topic = { aor: this.aor, event: r.event, eventId: r.eventId, localUri, entity: r.entity, counters };
+    const t = new PresTopic(this.aor, internEvent(r.event), r.eventId === null ? null : flat(r.eventId), localUri, entity, counters);
     if (this.#topic === null) this.#topic = t;
     // A few variants at most; a pathological client naming it differently each time gets its own.
-    else if ((this.#topics ??= []).length < 8) this.#topics.push(t);
+    else if (((this.#rare ??= new Rare()).topics ??= []).length < 8) this.#rare.topics.push(t);
     return t;
   }
 
@@ -130,196 +194,5 @@ export class PresentityState {
     this.count--;
     if (this.directory.get(sub.tag) === sub) this.directory.delete(sub.tag);
     sub.topic.counters[sub.transport]!.n--;
-  }
-}
-
-/** The effects of a batch, carried out by the actor once the batch is durable. */
-export class PresBatch implements Batch, MemoDraft {
-  readonly ops: StoreOp[] = [];
-  rev?: number;
-  /** A 'check' op leads the ops: the publications' new version comes back as `rev`. */
-  checked = false;
-  /** Read the shared state again once this batch is done (a change elsewhere, a failed read). */
-  reload = false;
-  /** Read the shared watcher list once this batch is done (for a local winfo subscriber). */
-  reloadWatchers = false;
-  /** Dialogs handed to another node: their done() runs at commit. */
-  readonly handed: ((ok: boolean) => void)[] = [];
-  readonly replies: [ReplyTo, ResponseSpec][] = [];
-  /** The composed presence changed: NOTIFY every presence watcher (pacing applies). */
-  changed = false;
-  /** The watcher list changed: NOTIFY the presence.winfo subscribers (RFC 3857 §5.4). */
-  winfo = false;
-  /** Dialogs owed a NOTIFY now (answer to a SUBSCRIBE, a refresh, a final NOTIFY). */
-  readonly notify: Sub[] = [];
-  /** Dialogs whose expiry moved or began: (re)schedule. */
-  readonly timers: Sub[] = [];
-  /** Dialogs this batch created. */
-  readonly added: Sub[] = [];
-  /** Dialogs that left the presentity: forget their timer. */
-  readonly gone: Sub[] = [];
-  /** NOTIFY outcomes processed: clear their in-flight mark (commit or not). */
-  readonly outcomes: Sub[] = [];
-  /** CSeq reservations committed. */
-  readonly reserved: Sub[] = [];
-  /** Publications whose expiry moved, began (live) or ended (not live). */
-  readonly pubTimers: Pub[] = [];
-  /** Timers to fire again later when the batch does not commit (expiry retries). */
-  readonly retry: (Pub | Sub)[] = [];
-  /** Member watchers that started watching: told the state at commit. */
-  readonly inform: MemberWatcher[] = [];
-  readonly #undo: (() => void)[] = [];
-  readonly #state: PresentityState;
-  readonly #shared: boolean;
-
-  constructor(state: PresentityState, shared = false) {
-    this.#state = state;
-    this.#shared = shared;
-  }
-
-  /** A publication write. With a shared store the batch first checks the version it builds on. */
-  pubOp(op: StoreOp): void {
-    if (this.#shared && !this.checked) {
-      this.ops.unshift({ t: 'check', kind: 'pres', aor: pubScope(this.#state.pkg, this.#state.aor), rev: this.#state.rev });
-      this.checked = true;
-    }
-    this.ops.push(op);
-  }
-
-  setRemote(remote: SubscriptionRecord[] | null, wrev: number): void {
-    const s = this.#state;
-    const before = s.remote;
-    const beforeRev = s.wrev;
-    s.remote = remote;
-    s.wrev = wrev;
-    this.#undo.push(() => {
-      s.remote = before;
-      s.wrev = beforeRev;
-    });
-  }
-
-  setRev(rev: number): void {
-    const s = this.#state;
-    const before = s.rev;
-    s.rev = rev;
-    this.#undo.push(() => (s.rev = before));
-  }
-
-  reply(rt: ReplyTo, spec: ResponseSpec): void {
-    this.replies.push([rt, spec]);
-  }
-
-  undo(): void {
-    for (let i = this.#undo.length - 1; i >= 0; i--) this.#undo[i]!();
-    this.#undo.length = 0;
-  }
-
-  // ---- draft operations ---------------------------------------------------------------------
-
-  setPub(etag: string, pub: Pub): void {
-    const s = this.#state;
-    const map = (s.pubs ??= new Map());
-    const before = map.get(etag);
-    map.set(etag, pub);
-    this.#undo.push(() => (before === undefined ? map.delete(etag) : map.set(etag, before)));
-  }
-
-  deletePub(etag: string): void {
-    const map = this.#state.pubs;
-    const before = map?.get(etag);
-    if (map === null || before === undefined) return;
-    map.delete(etag);
-    this.#undo.push(() => map.set(etag, before));
-  }
-
-  setPubRec(pub: Pub, rec: PublicationRecord): void {
-    const before = pub.rec;
-    pub.rec = rec;
-    this.#undo.push(() => (pub.rec = before));
-  }
-
-  bumpVersion(): void {
-    const s = this.#state;
-    s.version++;
-    this.changed = true;
-    this.#undo.push(() => s.version--);
-  }
-
-  memo(key: string): Memo | undefined {
-    return this.#state.memo?.get(key);
-  }
-
-  remember(key: string, m: Memo): void {
-    const map = (this.#state.memo ??= new Map());
-    const before = map.get(key);
-    map.delete(key); // re-inserted last: the Map's order is the eviction order
-    map.set(key, m);
-    let evicted: [string, Memo] | null = null;
-    if (map.size > 1024) {
-      const oldest = map.keys().next().value as string;
-      evicted = [oldest, map.get(oldest)!];
-      map.delete(oldest);
-    }
-    this.#undo.push(() => {
-      map.delete(key);
-      if (before !== undefined) map.set(key, before);
-      if (evicted !== null) map.set(evicted[0], evicted[1]);
-    });
-  }
-
-  addMember(w: MemberWatcher): void {
-    const set = (this.#state.members ??= new Set());
-    if (set.has(w)) return;
-    set.add(w);
-    this.inform.push(w);
-    this.#undo.push(() => set.delete(w));
-  }
-
-  removeMember(w: MemberWatcher): void {
-    const set = this.#state.members;
-    if (set === null || !set.delete(w)) return;
-    this.#undo.push(() => set.add(w));
-  }
-
-  addSub(sub: Sub): void {
-    const s = this.#state;
-    s.link(sub);
-    this.added.push(sub);
-    this.#undo.push(() => s.unlink(sub));
-  }
-
-  removeSub(sub: Sub): void {
-    const s = this.#state;
-    if (s.sub(sub.tag) !== sub) return;
-    s.unlink(sub);
-    this.gone.push(sub);
-    this.#undo.push(() => s.link(sub));
-  }
-
-  /** Changes durable fields of a dialog. */
-  update(sub: Sub, patch: SubPatch): void {
-    const before: SubPatch = {};
-    for (const k of Object.keys(patch) as (keyof SubPatch)[]) (before as Record<string, unknown>)[k] = sub[k];
-    Object.assign(sub, patch);
-    this.#undo.push(() => Object.assign(sub, before));
-  }
-
-  /** Marks the dialog as ending with `reason`; its final NOTIFY goes at commit. */
-  end(sub: Sub, reason: string, flags = 0): void {
-    const before = sub.reason;
-    const beforeFlags = sub.flags;
-    sub.reason = reason;
-    sub.flags |= flags;
-    this.notify.push(sub);
-    this.#undo.push(() => {
-      sub.reason = before;
-      sub.flags = beforeFlags;
-    });
-  }
-
-  setWinfoEvent(sub: Sub, event: number): void {
-    const before = sub.winfo;
-    sub.winfo = event;
-    this.#undo.push(() => (sub.winfo = before));
   }
 }

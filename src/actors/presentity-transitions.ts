@@ -4,13 +4,15 @@
 //
 // RFC 3903 §6 (PUBLISH steps 3-7 that need state), RFC 6665 §4.2.1-4.2.2 and RFC 3856 §6
 // (subscription lifecycle), RFC 3857 (winfo watchers).
+import { flat } from './strings.js';
 import type { PidfDocument } from '../codec/pidf/types.js';
 import { samePidf, type PubDoc } from './state-rules.js';
 import type { PublicationRecord, StoreOp, SubscriptionRecord } from '../store/records.js';
 import type { ReplyTo } from '../core/reply.js';
 import { line, refuse } from '../core/reply.js';
 import { SIP_ERR } from '../errors.js';
-import { Pub, type MemberWatcher, type PresBatch, type PresentityState } from './presentity-state.js';
+import { Pub, type MemberWatcher, type PresentityState } from './presentity-state.js';
+import type { PresBatch } from './presentity-batch.js';
 import { CSEQ_BLOCK, FINAL_SENT, Sub, TRANSIENT, WINFO_EVENTS, WITHHELD, toSec, type WinfoEvent } from './subscription.js';
 
 import type { WatcherDecision } from '../policy/watcher-rules.js';
@@ -179,7 +181,10 @@ function resubscribe(s: PresentityState, b: PresBatch, m: Extract<PresMsg, { t: 
     return;
   }
   // Target refresh (RFC 6665 §4.1.2.4 / RFC 3261 §12.2.2); NOTIFYs follow the newest flow.
-  b.update(sub, { remoteCseq: m.cseq, expires: toSec(m.now + m.expires * 1000), target: m.target ?? sub.target, source: m.source ?? sub.source });
+  // An unchanged target or source keeps the string the dialog holds; a new one is copied flat (strings.ts).
+  const target = m.target === null || m.target === sub.target ? sub.target : flat(m.target);
+  const source = m.source === undefined || m.source === sub.source ? sub.source : flat(m.source);
+  b.update(sub, { remoteCseq: m.cseq, expires: toSec(m.now + m.expires * 1000), target, source });
   b.reply(m.rt, { status: 200, headers: m.headers });
   if (m.expires === 0) {
     // Unsubscribe (§4.2.1.4): the final NOTIFY follows; the record goes now.

@@ -3,7 +3,8 @@
 // notifies (adopted from a dead node, or handed over), and handing a dialog to another node.
 // Same rules as presentity-transitions.ts: the draft only, no I/O.
 import type { SubscriptionRecord } from '../store/records.js';
-import { Pub, type PresBatch, type PresentityState } from './presentity-state.js';
+import { Pub, type PresentityState } from './presentity-state.js';
+import type { PresBatch } from './presentity-batch.js';
 import { Sub } from './subscription.js';
 import type { PresSnapshot, WatcherSnapshot } from './shared.js';
 

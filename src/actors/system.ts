@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import type { ResubscribeMsg } from '../core/subscribe.js';
 import { isConnectionSource } from '../transport/destination.js';
 import { buildRegistry, type PackageRegistry } from '../packages/registry.js';
+import { Interner, flat } from './strings.js';
 
 /** What list subscriptions (src/packages/lists) plug into the system: restore and expiry. */
 export interface ListHost {
@@ -51,17 +52,6 @@ export interface SystemConfig {
   packages?: PackageRegistry;
 }
 
-/** Source addresses and presentity URIs repeat across many dialogs: keep one copy of each. */
-class Interner {
-  #map = new Map<string, string>();
-  get(s: string): string {
-    const known = this.#map.get(s);
-    if (known !== undefined) return known;
-    if (this.#map.size >= 200_000) this.#map = new Map();
-    this.#map.set(s, s);
-    return s;
-  }
-}
 
 const NO_ROUTES: string[] = [];
 
@@ -136,13 +126,14 @@ export class ActorSystem {
 
   /** The actor holding `pkg`'s state of `aor` (presence by default; dialog for BLF). */
   presentity(aor: string, pkg = 'presence'): PresentityActor {
-    const key = presentityKey(pkg, aor);
-    let a = this.presentities.get(key);
+    let a = this.presentities.get(presentityKey(pkg, aor));
     if (a === undefined) {
       // With a shared store every package's state is shared: its publications are kept apart
       // from the other packages' (records.ts pubScope), change hints name this actor's key.
-      a = new PresentityActor(aor, this.#env, this.packages.rules(pkg));
-      this.presentities.set(key, a);
+      // The AoR is kept as long as the actor: a flat copy (it usually comes as a concatenation).
+      const kept = flat(aor);
+      a = new PresentityActor(kept, this.#env, this.packages.rules(pkg));
+      this.presentities.set(presentityKey(pkg, kept), a);
       a.load();
     }
     return a;
@@ -207,8 +198,7 @@ export class ActorSystem {
           return false;
         }
         const a = this.presentity(rec.aor, this.packages.stateOf(rec.event));
-        rec.entity = this.#strings.get(rec.entity);
-        rec.localUri = this.#strings.get(rec.localUri);
+        // The Topic keeps entity and local URI once per presentity (topic()); decoded strings are flat.
         rec.source = this.#strings.get(rec.source);
         if (rec.routes.length === 0) rec.routes = NO_ROUTES;
         const sub = new Sub(a.state.topic(rec), rec, 0, rec.cseqReserved);
@@ -222,12 +212,22 @@ export class ActorSystem {
     };
   }
 
-  /** Shares repeated strings of a new dialog's record with the ones already held. */
+  /**
+   * Makes what a new dialog keeps compact (strings.ts): the source shared, the strings cut out
+   * of the request (target, remote URI, Call-ID, tag) copied flat. Entity and local URI are kept
+   * once per presentity by its Topic, so they are not interned here (a map entry each, for
+   * nothing shared).
+   */
   intern(rec: SubscriptionRecord): SubscriptionRecord {
-    rec.entity = this.#strings.get(rec.entity);
-    rec.localUri = this.#strings.get(rec.localUri);
     rec.source = this.#strings.get(rec.source);
+    rec.tag = flat(rec.tag);
+    rec.target = flat(rec.target);
+    rec.remoteUri = flat(rec.remoteUri);
+    rec.callId = flat(rec.callId);
+    rec.remoteTag = flat(rec.remoteTag);
+    if (rec.watcherAor !== '') rec.watcherAor = flat(rec.watcherAor);
     if (rec.routes.length === 0) rec.routes = NO_ROUTES;
+    else rec.routes = rec.routes.map(flat);
     return rec;
   }
 }

@@ -19,6 +19,7 @@ import { metrics, type MetricsSource } from '../metrics/metrics.js';
 import type { AdminModel } from '../admin/model.js';
 import { VERSION } from '../version.js';
 import { DataDirLocked, lockDataDir, type DataLock } from './data-lock.js';
+import { tuneHeap } from './heap-tuning.js';
 
 export interface Running {
   server: Server;
@@ -99,6 +100,7 @@ export async function start(cfg: Readonly<Config>, log: Logger): Promise<Running
   let lock: DataLock | null = null;
   let admin: AdminServer | null = null;
   try {
+    tuneHeap();
     lock = await lockDataDir(cfg.data);
     const server = await Server.open(cfg, log);
     // Before 'listening', so nobody starts using an open server without having been told.

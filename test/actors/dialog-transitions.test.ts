@@ -3,7 +3,8 @@
 // behind it is undone with a failed batch, and watchers are told the state at commit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PresBatch, PresentityState, type MemberWatcher } from '../../src/actors/presentity-state.js';
+import { PresentityState, type MemberWatcher } from '../../src/actors/presentity-state.js';
+import { PresBatch } from '../../src/actors/presentity-batch.js';
 import { step, type PresMsg } from '../../src/actors/presentity-transitions.js';
 import { DIALOG_RULES, DIALOG_MEMORY_MS } from '../../src/packages/dialog.js';
 import { parseDialogInfo } from '../../src/codec/dialog-info/parse.js';

@@ -2,7 +2,8 @@
 // (state, effects), and the undo of a batch restores exactly the state it started from.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PresBatch, PresentityState } from '../../src/actors/presentity-state.js';
+import { PresentityState } from '../../src/actors/presentity-state.js';
+import { PresBatch } from '../../src/actors/presentity-batch.js';
 import { step, type PresMsg } from '../../src/actors/presentity-transitions.js';
 import { FINAL_SENT, TRANSIENT, WINFO_EVENTS, WITHHELD } from '../../src/actors/subscription.js';
 import type { ReplyTo, ResponseSpec } from '../../src/core/reply.js';

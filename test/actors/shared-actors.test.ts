@@ -5,7 +5,8 @@
 // state), an unreadable state answers 503, a check op leads every shared write.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PresBatch, PresentityState } from '../../src/actors/presentity-state.js';
+import { PresentityState } from '../../src/actors/presentity-state.js';
+import { PresBatch } from '../../src/actors/presentity-batch.js';
 import { step, type PresMsg } from '../../src/actors/presentity-transitions.js';
 import { ActorSystem } from '../../src/actors/system.js';
 import type { NotifySink } from '../../src/actors/presentity-actor.js';
